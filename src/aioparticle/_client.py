@@ -1,0 +1,656 @@
+"""`ParticleClient`: configuration, the request path, retries, timeouts and error mapping."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
+
+import anyio
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from . import _retry
+from ._auth import BearerAuth
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    ClientClosedError,
+    InvalidArgumentError,
+    MissingAccessTokenError,
+    RateLimitError,
+    make_status_error,
+    scrub,
+)
+from ._parsing import NotOkError, parse_json, parse_model
+from ._paths import validate_request_path
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .resources.devices import Devices
+    from .types import FileInput, JSONValue, QueryValue
+
+__all__ = [
+    "API_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_LIMITS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ParticleClient",
+]
+
+logger = logging.getLogger("aioparticle")
+
+API_URL = "https://api.particle.io"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
+)
+USER_AGENT = f"aioparticle/{__version__}"
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# Transport failures where the request certainly never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidArgumentError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError("base_url must be an http:// or https:// URL with a host")
+    if url.userinfo or url.query or url.fragment:
+        raise InvalidArgumentError("base_url must not contain credentials, a query or a fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidArgumentError(
+            "base_url uses plain http:// for a non-loopback host, which would send the access "
+            "token unencrypted; use https:// or pass allow_insecure_http=True"
+        )
+    return str(url).rstrip("/")
+
+
+def _check_positive(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidArgumentError(f"{what} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _query_value(value: QueryValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return ",".join(_query_value(v) for v in value)
+
+
+def _encode_params(params: Mapping[str, QueryValue | None] | None) -> dict[str, str] | None:
+    if not params:
+        return None
+    return {key: _query_value(value) for key, value in params.items() if value is not None}
+
+
+class _Shared:
+    """State shared by a client and every view made with `with_options`."""
+
+    __slots__ = ("closed", "http", "limiter", "owns_http")
+
+    def __init__(self, http: httpx.AsyncClient, *, owns_http: bool, max_concurrency: int) -> None:
+        self.http = http
+        self.owns_http = owns_http
+        self.closed = False
+        self.limiter = anyio.CapacityLimiter(max_concurrency)
+
+
+class ParticleClient:
+    """Asynchronous client for the Particle Cloud API.
+
+    One client holds one connection pool; share it across your application and close it with
+    `await client.aclose()` or `async with ParticleClient() as client: ...`.
+
+    Args:
+        access_token: Particle access token. Defaults to `PARTICLE_ACCESS_TOKEN`. It is sent only
+            in the `Authorization: Bearer` header and never appears in a URL, `repr` or error.
+        base_url: API origin. Defaults to `PARTICLE_API_URL`, else `https://api.particle.io`.
+            Plain `http://` is refused for non-loopback hosts unless `allow_insecure_http=True`.
+        timeout: deadline in seconds for one attempt of a call, from the first byte sent to the
+            last byte received; a server that trickles bytes cannot hold a call longer.
+        connect_timeout: seconds allowed to open a connection.
+        max_retries: retries after the first attempt (see the README for what is retried).
+        max_retry_after: longest `Retry-After` (seconds) honoured by waiting; a longer one raises
+            `RateLimitError` at once with `.retry_after` set.
+        http_client: an `httpx.AsyncClient` to use as is. It is never closed by aioparticle.
+        limits: connection-pool limits of the `httpx.AsyncClient` aioparticle creates.
+        max_concurrency: most requests in flight at once; further calls wait their turn before
+            their deadline starts. Defaults to the pool's connection limit (100).
+        client_id, client_secret: the OAuth client used by the token endpoints.
+        default_headers: extra headers on every request (e.g. `X-Particle-Tool`).
+        allow_insecure_http: permit `http://` to a non-loopback host.
+    """
+
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_after: float = _retry.DEFAULT_MAX_RETRY_AFTER,
+        http_client: httpx.AsyncClient | None = None,
+        limits: httpx.Limits | None = None,
+        max_concurrency: int | None = None,
+        client_id: str = "particle-api",
+        client_secret: str = "particle-api",  # noqa: S107 - Particle's public default client
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if access_token is None:
+            access_token = os.environ.get("PARTICLE_ACCESS_TOKEN") or None
+        if base_url is None:
+            base_url = os.environ.get("PARTICLE_API_URL") or API_URL
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidArgumentError("http_client must be an httpx.AsyncClient")
+        if limits is not None and http_client is not None:
+            raise InvalidArgumentError(
+                "limits= configures a pool aioparticle creates; "
+                "set them on your http_client instead"
+            )
+        limits = limits or DEFAULT_LIMITS
+        if max_concurrency is None:
+            max_concurrency = limits.max_connections or DEFAULT_LIMITS.max_connections or 100
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or (max_concurrency < 1)
+        ):
+            raise InvalidArgumentError("max_concurrency must be a positive int")
+        self._allow_insecure_http = allow_insecure_http
+        self._configure(
+            access_token=access_token,
+            base_url=base_url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            max_retry_after=max_retry_after,
+            client_id=client_id,
+            client_secret=client_secret,
+            default_headers=default_headers or {},
+        )
+        owns_http = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                limits=limits, timeout=self._httpx_timeout, follow_redirects=False
+            )
+        self._shared = _Shared(http_client, owns_http=owns_http, max_concurrency=max_concurrency)
+        self._is_view = False
+
+    def _configure(
+        self,
+        *,
+        access_token: str | None,
+        base_url: str,
+        timeout: float,
+        connect_timeout: float,
+        max_retries: int,
+        max_retry_after: float,
+        client_id: str,
+        client_secret: str,
+        default_headers: Mapping[str, str],
+    ) -> None:
+        self._auth = BearerAuth(access_token) if access_token is not None else None
+        self._base_url = _check_base_url(base_url, allow_insecure_http=self._allow_insecure_http)
+        self._timeout = _check_positive(timeout, "timeout")
+        self._connect_timeout = min(_check_positive(connect_timeout, "connect_timeout"), timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidArgumentError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        self._max_retries = max_retries
+        self._max_retry_after = _check_positive(max_retry_after, "max_retry_after")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._default_headers = dict(default_headers)
+        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._headers.update(self._default_headers)
+        self._httpx_timeout = httpx.Timeout(self._timeout, connect=self._connect_timeout)
+
+    # ------------------------------------------------------------------ configuration
+
+    @property
+    def base_url(self) -> str:
+        """The API origin requests go to."""
+        return self._base_url
+
+    @property
+    def timeout(self) -> float:
+        """Per-attempt deadline in seconds."""
+        return self._timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt."""
+        return self._max_retries
+
+    @property
+    def has_access_token(self) -> bool:
+        """Whether an access token is configured (the token itself is never exposed)."""
+        return self._auth is not None
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the client (or the client this view came from) has been closed."""
+        return self._shared.closed or self._shared.http.is_closed
+
+    def with_options(
+        self,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        max_retry_after: float | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> ParticleClient:
+        """Return a view of this client with other options, sharing its connection pool.
+
+        The view lives as long as this client: closing the view does nothing, closing this
+        client closes the view too. Options left at `None` keep this client's values.
+        """
+        view = object.__new__(type(self))
+        view._allow_insecure_http = self._allow_insecure_http
+        view._configure(
+            access_token=access_token if access_token is not None else self._token,
+            base_url=base_url if base_url is not None else self._base_url,
+            timeout=timeout if timeout is not None else self._timeout,
+            connect_timeout=(
+                connect_timeout if connect_timeout is not None else self._connect_timeout
+            ),
+            max_retries=max_retries if max_retries is not None else self._max_retries,
+            max_retry_after=(
+                max_retry_after if max_retry_after is not None else self._max_retry_after
+            ),
+            client_id=client_id if client_id is not None else self._client_id,
+            client_secret=client_secret if client_secret is not None else self._client_secret,
+            default_headers=(
+                {**self._default_headers, **default_headers}
+                if default_headers is not None
+                else self._default_headers
+            ),
+        )
+        view._shared = self._shared
+        view._is_view = True
+        return view
+
+    @property
+    def _token(self) -> str | None:
+        return self._auth.token if self._auth is not None else None
+
+    def _secrets(self) -> tuple[str, ...]:
+        token = self._token
+        return (token, self._client_secret) if token else (self._client_secret,)
+
+    def __repr__(self) -> str:
+        token = "'***'" if self._auth is not None else "None"
+        return (
+            f"{type(self).__name__}(base_url={self._base_url!r}, access_token={token}, "
+            f"timeout={self._timeout}, max_retries={self._max_retries}"
+            f"{', closed' if self.is_closed else ''})"
+        )
+
+    # ------------------------------------------------------------------ resources
+
+    @cached_property
+    def devices(self) -> Devices:
+        """Devices: list, inspect, rename, signal, variables, functions, product fleet ops."""
+        from .resources.devices import Devices
+
+        return Devices(self)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def aclose(self) -> None:
+        """Close the client and its connection pool (an injected `http_client` stays open).
+
+        Idempotent. On a view made by `with_options` this does nothing.
+        """
+        if self._is_view or self._shared.closed:
+            return
+        self._shared.closed = True
+        if self._shared.owns_http:
+            await self._shared.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        if self.is_closed:
+            raise ClientClosedError("this ParticleClient has been closed")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ requests
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue | None] | None = ...,
+        json: JSONValue = ...,
+        data: Mapping[str, str] | None = ...,
+        files: Mapping[str, FileInput] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        model: type[M],
+        idempotent: bool | None = ...,
+    ) -> M: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue | None] | None = ...,
+        json: JSONValue = ...,
+        data: Mapping[str, str] | None = ...,
+        files: Mapping[str, FileInput] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        model: None = ...,
+        idempotent: bool | None = ...,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue | None] | None = None,
+        json: JSONValue = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, FileInput] | None = None,
+        headers: Mapping[str, str] | None = None,
+        model: type[M] | None = None,
+        idempotent: bool | None = None,
+    ) -> M | Any:
+        """Call any endpoint of the API, with this client's auth, retries and error mapping.
+
+        The escape hatch for endpoints aioparticle does not wrap yet:
+        `await client.request("GET", "/v1/user")`. `path` is relative to `base_url`; query
+        values go in `params` (`None` values are dropped, booleans become `true`/`false`,
+        sequences are comma-joined). Send a body with one of `json`, `data` (form) or `files`
+        (multipart). Returns the parsed JSON (`None` for HEAD and empty bodies), or an instance
+        of `model`. `idempotent` overrides the method's default for retries (GET, HEAD, PUT and
+        DELETE are retried on transient failures; POST and PATCH only if nothing was sent).
+        """
+        if not isinstance(method, str) or not method.isalpha():
+            raise InvalidArgumentError("method must be an HTTP method name such as 'GET'")
+        method = method.upper()
+        checked = validate_request_path(path)
+        bodies = sum(x is not None for x in (json, data, files))
+        if bodies > 1:
+            raise InvalidArgumentError("pass at most one of json=, data= and files=")
+        parse: Callable[[bytes], Any] = parse_json if model is None else parse_model(model)
+        if method == "HEAD":
+            parse = _none
+        return await self._request(
+            method,
+            checked,
+            parse=parse,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            idempotent=idempotent,
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[bytes], T],
+        params: Mapping[str, QueryValue | None] | None = None,
+        json: JSONValue = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, FileInput] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        authenticated: bool = True,
+    ) -> T:
+        """The one request path: send with retries, map errors, parse the body with `parse`."""
+        shared = self._shared
+        if shared.closed or shared.http.is_closed:
+            raise ClientClosedError("this ParticleClient has been closed")
+        auth = self._auth
+        if authenticated and auth is None:
+            raise MissingAccessTokenError(
+                "no access token: pass ParticleClient(access_token=...) or set "
+                "PARTICLE_ACCESS_TOKEN"
+            )
+        if idempotent is None:
+            idempotent = _retry.is_idempotent_method(method)
+        opened: list[IO[bytes]] = []
+        try:
+            upload = None
+            if files is not None:
+                upload, replayable = _multipart(files, opened)
+                if not replayable:
+                    idempotent = False
+            return await self._send_with_retries(
+                method,
+                path,
+                parse=parse,
+                params=_encode_params(params),
+                json=json,
+                data=data,
+                files=upload,
+                headers={**self._headers, **headers} if headers else self._headers,
+                idempotent=idempotent,
+                auth=auth if authenticated else None,
+            )
+        finally:
+            for handle in opened:
+                handle.close()
+
+    async def _send_with_retries(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[bytes], T],
+        params: dict[str, str] | None,
+        json: JSONValue,
+        data: Mapping[str, str] | None,
+        files: Any,
+        headers: Mapping[str, str],
+        idempotent: bool,
+        auth: httpx.Auth | None,
+    ) -> T:
+        http = self._shared.http
+        limiter = self._shared.limiter
+        url = self._base_url + path
+        attempt = 0
+        while True:
+            request = http.build_request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self._httpx_timeout,
+            )
+            failure: APIError
+            retryable: bool
+            retry_after: float | None = None
+            try:
+                limiter.acquire_nowait()
+            except anyio.WouldBlock:
+                await limiter.acquire()
+            try:
+                with anyio.fail_after(self._timeout):
+                    response = await http.send(request, auth=auth, follow_redirects=False)
+            except TimeoutError:
+                failure = APITimeoutError(
+                    f"request timed out after {self._timeout:g}s [{method} {path}]",
+                    method=method,
+                    path=path,
+                    request=request,
+                )
+                retryable = idempotent
+            except httpx.TransportError as exc:
+                failure = _transport_error(exc, method, path, request, self._secrets())
+                retryable = idempotent or isinstance(exc, _NOT_SENT)
+            except RuntimeError as exc:
+                if http.is_closed:
+                    raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
+                raise
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return self._parse(response, parse, method, path)
+                retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+                failure = make_status_error(
+                    response,
+                    method=method,
+                    path=path,
+                    retry_after=retry_after,
+                    secrets=self._secrets(),
+                )
+                retryable = _retry.should_retry_status(status, idempotent=idempotent)
+                if (
+                    isinstance(failure, RateLimitError)
+                    and retry_after is not None
+                    and retry_after > self._max_retry_after
+                ):
+                    raise failure
+            finally:
+                limiter.release()
+            if not retryable or attempt >= self._max_retries:
+                raise failure
+            delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self._max_retry_after)
+            if delay is None:  # pragma: no cover - Retry-After above the cap is raised above
+                raise failure
+            logger.debug(
+                "retrying %s %s in %.2fs (retry %d of %d) after: %s",
+                method,
+                path,
+                delay,
+                attempt + 1,
+                self._max_retries,
+                failure.message,
+            )
+            await _retry.sleep(delay)
+            attempt += 1
+
+    def _parse(
+        self, response: httpx.Response, parse: Callable[[bytes], T], method: str, path: str
+    ) -> T:
+        content = response.content
+        try:
+            return parse(content)
+        except NotOkError as exc:
+            raise APIError(
+                scrub(
+                    f"the cloud did not confirm the operation: {exc} [{method} {path}]",
+                    self._secrets(),
+                ),
+                method=method,
+                path=path,
+                request=response.request,
+            ) from None
+        except (ValidationError, ValueError) as exc:
+            body: object = content.decode("utf-8", errors="replace")
+            raise APIResponseValidationError(
+                scrub(
+                    f"unexpected response body for {method} {path}: {_short_reason(exc)}",
+                    self._secrets(),
+                ),
+                response=response,
+                body=body,
+                method=method,
+                path=path,
+            ) from exc
+
+
+def _none(content: bytes) -> None:
+    return None
+
+
+def _short_reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False, include_input=False)[:1]
+        if first:
+            loc = ".".join(str(p) for p in first[0]["loc"]) or "body"
+            return f"{loc}: {first[0]['msg']} ({exc.error_count()} error(s))"
+    return str(exc)[:200]
+
+
+def _transport_error(
+    exc: httpx.TransportError,
+    method: str,
+    path: str,
+    request: httpx.Request,
+    secrets: tuple[str, ...],
+) -> APIConnectionError:
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    detail = scrub(str(exc) or type(exc).__name__, secrets)
+    kind = "timed out" if cls is APITimeoutError else "connection failed"
+    error = cls(f"{kind}: {detail} [{method} {path}]", method=method, path=path, request=request)
+    error.__cause__ = exc
+    return error
+
+
+def _multipart(
+    files: Mapping[str, FileInput], opened: list[IO[bytes]]
+) -> tuple[dict[str, tuple[str, Any]], bool]:
+    """httpx `files=` from a mapping of part names to bytes, paths or binary file objects."""
+    parts: dict[str, tuple[str, Any]] = {}
+    replayable = True
+    for name, value in files.items():
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            parts[name] = (name, bytes(value))
+        elif isinstance(value, (str, os.PathLike)):
+            handle = open(value, "rb")  # noqa: SIM115 - closed by the caller's finally
+            opened.append(handle)
+            parts[name] = (os.path.basename(os.fspath(value)), handle)
+            replayable = False
+        elif hasattr(value, "read"):
+            filename = os.path.basename(str(getattr(value, "name", "") or name))
+            parts[name] = (filename, value)
+            replayable = False
+        else:
+            raise InvalidArgumentError(
+                f"files[{name!r}] must be bytes, a path or a binary file object"
+            )
+    return parts, replayable

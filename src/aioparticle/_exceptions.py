@@ -1,0 +1,371 @@
+"""Exceptions raised by aioparticle.
+
+```
+ParticleError                          base of everything raised on purpose
+├── InvalidArgumentError (ValueError)  bad input, raised before any network I/O
+├── ClientClosedError (RuntimeError)   the client was closed
+├── MissingAccessTokenError            no token configured for an authenticated call
+├── APIError                           .message .method .path .request
+│   ├── APIConnectionError             no response (DNS, refused, reset, protocol error)
+│   │   └── APITimeoutError            connect/read timeout or the per-call deadline
+│   ├── APIStatusError                 .status_code .response .body .error .error_description
+│   │   │                              .info .errors .retry_after
+│   │   ├── BadRequestError 400
+│   │   ├── AuthenticationError 401
+│   │   ├── PermissionDeniedError 403
+│   │   ├── NotFoundError 404
+│   │   │   ├── DeviceOfflineError     404 "timed out": device offline or unreachable
+│   │   │   ├── UnknownVariableError   404 "Unknown Variable: ..."
+│   │   │   └── UnknownFunctionError   404 for a function the device does not expose
+│   │   ├── DeviceTimeoutError 408     the cloud timed out talking to the device
+│   │   ├── ConflictError 409
+│   │   ├── UnprocessableEntityError 422
+│   │   ├── RateLimitError 429, 529    .retry_after
+│   │   └── InternalServerError 5xx
+│   └── APIResponseValidationError     a 2xx body that is not what the API documents
+└── StreamError                        the event stream broke or was not an event stream
+```
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "DeviceOfflineError",
+    "DeviceTimeoutError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "MissingAccessTokenError",
+    "NotFoundError",
+    "ParticleError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamError",
+    "UnknownFunctionError",
+    "UnknownVariableError",
+    "UnprocessableEntityError",
+]
+
+_TOKEN_IN_TEXT = re.compile(r"(access_token=)[^&\s\"'<>]+", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_MAX_TEXT = 300
+
+
+class ParticleError(Exception):
+    """Base class of every exception aioparticle raises on purpose."""
+
+
+class InvalidArgumentError(ParticleError, ValueError):
+    """An argument was rejected before any request was sent."""
+
+
+class ClientClosedError(ParticleError, RuntimeError):
+    """The client (or the `httpx.AsyncClient` it was given) has been closed."""
+
+
+class MissingAccessTokenError(ParticleError):
+    """An authenticated call was made on a client that has no access token."""
+
+
+class APIError(ParticleError):
+    """A request was sent (or attempted) and did not give the expected result."""
+
+    message: str
+    method: str
+    path: str
+    request: httpx.Request | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        request: httpx.Request | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.request = request
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIConnectionError(APIError):
+    """No HTTP response was received: DNS failure, refused or reset connection, bad protocol."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request did not complete in time (connect, read, or the per-call deadline)."""
+
+
+class APIResponseValidationError(APIError):
+    """The server answered 2xx with a body that does not match the documented shape."""
+
+    response: httpx.Response
+    body: object
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object, method: str, path: str
+    ) -> None:
+        super().__init__(message, method=method, path=path, request=response.request)
+        self.response = response
+        self.body = body
+        self.status_code = response.status_code
+
+
+class StreamError(ParticleError):
+    """The event stream broke, or the server did not answer with an event stream."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status (4xx or 5xx, or an unexpected 3xx).
+
+    Attributes:
+        status_code: the HTTP status.
+        body: the parsed JSON body, or the body text when it was not JSON (`None` if empty).
+        error: Particle's `error` field (a code such as `invalid_token`, or a sentence).
+        error_description: Particle's `error_description` field.
+        info: Particle's `info` hint (permission errors), with any token scrubbed.
+        errors: the `message` of each entry of a JSON:API `errors` array.
+        retry_after: seconds the server asked to wait (`Retry-After`), if it said.
+    """
+
+    response: httpx.Response
+    status_code: int
+    body: object
+    error: str | None
+    error_description: str | None
+    info: str | None
+    errors: list[str]
+    retry_after: float | None
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        method: str,
+        path: str,
+        error: str | None = None,
+        error_description: str | None = None,
+        info: str | None = None,
+        errors: list[str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.error = error
+        self.error_description = error_description
+        self.info = info
+        self.errors = errors or []
+        self.retry_after = retry_after
+        self.request_id = response.headers.get("x-request-id")
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was not understood, or a parameter is invalid."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the access token is missing, invalid or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token is valid but may not act on this device or resource (see `.info`)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist, or the device is not reachable."""
+
+
+class DeviceOfflineError(NotFoundError):
+    """404 `timed out`: the device is offline or did not answer the cloud."""
+
+
+class UnknownVariableError(NotFoundError):
+    """404: the device does not expose a variable of that name."""
+
+
+class UnknownFunctionError(NotFoundError):
+    """404: the device does not expose a function of that name."""
+
+
+class DeviceTimeoutError(APIStatusError):
+    """408: the cloud timed out waiting for the device."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """429 (or the event stream's 529): too many requests; see `.retry_after`."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the Particle Cloud failed."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: DeviceTimeoutError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    529: RateLimitError,
+}
+
+
+def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove `access_token=...` values and any known secret from `text`."""
+    text = _TOKEN_IN_TEXT.sub(r"\1[redacted]", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _scrub_value(value: object, secrets: tuple[str, ...]) -> object:
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {k: _scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_value(v, secrets) for v in value]
+    return value
+
+
+def parse_body(content: bytes) -> object:
+    """Parse an error body: JSON when it is JSON, else its text (`None` when empty)."""
+    if not content.strip():
+        return None
+    text = content.decode("utf-8", errors="replace")
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            parsed: object = json.loads(text)
+        except ValueError:
+            return text
+        return parsed
+    return text
+
+
+def _text_summary(text: str) -> str:
+    title = _HTML_TITLE.search(text)
+    if title:
+        text = title.group(1)
+    elif "<" in text and ">" in text:
+        text = _TAG.sub(" ", text)
+    text = " ".join(text.split())
+    return text[:_MAX_TEXT] + ("..." if len(text) > _MAX_TEXT else "")
+
+
+def _str_field(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _jsonapi_messages(body: dict[str, Any]) -> list[str]:
+    raw = body.get("errors")
+    if not isinstance(raw, list):
+        return []
+    messages = []
+    for item in raw:
+        if isinstance(item, dict):
+            text = item.get("message") or item.get("detail") or item.get("title")
+            if text is not None:
+                messages.append(str(text))
+        elif item is not None:
+            messages.append(str(item))
+    return messages
+
+
+def _status_class(status: int, error: str | None) -> type[APIStatusError]:
+    if status == 404 and error:
+        lowered = error.lower()
+        if lowered == "timed out" or "offline" in lowered or "not connected" in lowered:
+            return DeviceOfflineError
+        if lowered.startswith("unknown variable") or "variable not found" in lowered:
+            return UnknownVariableError
+        if "function" in lowered and ("not found" in lowered or "unknown" in lowered):
+            return UnknownFunctionError
+    if status in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status]
+    if status >= 500:
+        return InternalServerError
+    return APIStatusError
+
+
+def make_status_error(
+    response: httpx.Response,
+    *,
+    method: str,
+    path: str,
+    retry_after: float | None = None,
+    secrets: tuple[str, ...] = (),
+) -> APIStatusError:
+    """Build the typed exception for an error response whose body has been read."""
+    body = _scrub_value(parse_body(response.content), secrets)
+    error = error_description = info = None
+    errors: list[str] = []
+    if isinstance(body, dict):
+        error = _str_field(body, "error")
+        error_description = _str_field(body, "error_description")
+        info = _str_field(body, "info")
+        errors = _jsonapi_messages(body)
+        detail = error_description or error or "; ".join(errors) or _str_field(body, "message")
+    elif isinstance(body, str):
+        detail = _text_summary(body)
+    else:
+        detail = None
+    reason = response.reason_phrase or "Error"
+    message = f"{response.status_code} {reason}"
+    if detail:
+        message += f": {detail}"
+    if info:
+        message += f" ({info})"
+    message = scrub(f"{message} [{method} {path}]", secrets)
+    cls = _status_class(response.status_code, error)
+    return cls(
+        message,
+        response=response,
+        body=body,
+        method=method,
+        path=path,
+        error=error,
+        error_description=error_description,
+        info=info,
+        errors=errors,
+        retry_after=retry_after,
+    )

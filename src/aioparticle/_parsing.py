@@ -1,0 +1,64 @@
+"""Parsers turning a 2xx response body into the value a call returns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+
+__all__ = [
+    "NotOkError",
+    "parse_ack",
+    "parse_adapter",
+    "parse_json",
+    "parse_model",
+]
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+class NotOkError(Exception):
+    """A 2xx body that says `"ok": false`."""
+
+
+def parse_json(content: bytes) -> Any:
+    """The parsed JSON body, or `None` for an empty one (a 204)."""
+    if not content.strip():
+        return None
+    return json.loads(content)
+
+
+def parse_model(model: type[M]) -> Callable[[bytes], M]:
+    """A parser validating the whole body as `model` (an empty body counts as `{}`)."""
+    validate = model.model_validate_json
+
+    def parse(content: bytes) -> M:
+        return validate(content or b"{}")
+
+    return parse
+
+
+def parse_adapter(adapter: TypeAdapter[T]) -> Callable[[bytes], T]:
+    """A parser validating the whole body with a `TypeAdapter` (for lists and unions)."""
+    validate = adapter.validate_json
+
+    def parse(content: bytes) -> T:
+        return validate(content)
+
+    return parse
+
+
+def parse_ack(content: bytes) -> None:
+    """Accept an acknowledgement (`{"ok": true}`, `{"success": true}` or no body).
+
+    Raises `NotOkError` when the body says `ok` (or `success`) is `false`.
+    """
+    body = parse_json(content)
+    if isinstance(body, dict):
+        for key in ("ok", "success"):
+            if body.get(key) is False:
+                detail = body.get("error_description") or body.get("error") or body
+                raise NotOkError(str(detail))

@@ -1,0 +1,111 @@
+"""Models of the devices API group."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ._base import ParticleModel, UTCDateTime
+
+__all__ = [
+    "ClaimResult",
+    "CoreInfo",
+    "Device",
+    "FunctionResult",
+    "UpdatedDevice",
+    "VariableValue",
+]
+
+
+class Device(ParticleModel):
+    """A device, as listed (`devices.list`) or in full detail (`devices.get`).
+
+    List items carry the summary fields; `get` adds `functions`, `variables`, firmware and
+    fleet fields. Anything the cloud omits is `None` (or empty).
+    """
+
+    id: str
+    name: str | None = None
+    platform_id: int | None = None
+    product_id: int | None = None
+    online: bool = False
+    connected: bool | None = None
+    cellular: bool | None = None
+    status: str | None = None
+    notes: str | None = None
+    serial_number: str | None = None
+    iccid: str | None = None
+    imei: str | None = None
+    mac_wifi: str | None = None
+    last_app: str | None = None
+    last_ip_address: str | None = None
+    last_heard: UTCDateTime | None = None
+    last_handshake_at: UTCDateTime | None = None
+    functions: list[str] = Field(default_factory=list)
+    variables: dict[str, str] = Field(default_factory=dict)
+    system_firmware_version: str | None = None
+    current_build_target: str | None = None
+    default_build_target: str | None = None
+    pinned_build_target: str | None = None
+    firmware_version: int | None = None
+    firmware_product_id: int | None = None
+    desired_firmware_version: int | None = None
+    targeted_firmware_release_version: int | None = None
+    firmware_updates_enabled: bool | None = None
+    firmware_updates_forced: bool | None = None
+    development: bool | None = None
+    quarantined: bool | None = None
+    denied: bool | None = None
+    owner: str | None = None
+    groups: list[str] = Field(default_factory=list)
+
+
+class UpdatedDevice(ParticleModel):
+    """What the cloud echoes after a device update (`PUT`): the id and the changed fields."""
+
+    id: str | None = None
+    name: str | None = None
+    notes: str | None = None
+    signaling: bool | None = None
+    development: bool | None = None
+    desired_firmware_version: int | None = None
+    product_id: int | None = None
+    updated_at: UTCDateTime | None = None
+
+
+class CoreInfo(ParticleModel):
+    """The device summary attached to a variable read."""
+
+    name: str | None = None
+    device_id: str | None = Field(default=None, alias="deviceID")
+    connected: bool | None = None
+    last_app: str | None = None
+    last_heard: UTCDateTime | None = None
+    last_handshake_at: UTCDateTime | None = None
+    product_id: int | None = None
+
+
+class VariableValue(ParticleModel):
+    """The value of a cloud variable (`devices.get_variable`)."""
+
+    name: str | None = None
+    result: bool | int | float | str
+    core_info: CoreInfo | None = Field(default=None, alias="coreInfo")
+
+
+class FunctionResult(ParticleModel):
+    """The outcome of a cloud function call: `return_value` is the firmware handler's int."""
+
+    id: str | None = None
+    name: str | None = None
+    connected: bool | None = None
+    return_value: int | None = None
+
+
+class ClaimResult(ParticleModel):
+    """The answer to a claim request."""
+
+    ok: bool = True
+    device_id: str | None = Field(default=None, alias="deviceID")
+    claimed: bool | None = None
+    user_id: str | None = None
+    transfer_id: str | None = None

@@ -1,0 +1,377 @@
+"""Devices: listing, details, updates, cloud variables and functions, product fleet operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from pydantic import Field, TypeAdapter
+
+from .._exceptions import InvalidArgumentError
+from .._pagination import AsyncPaginator, Page, PageMeta
+from .._parsing import parse_ack, parse_adapter, parse_model
+from .._paths import (
+    DEVICE_RESERVED,
+    MAX_FUNCTION_ARG_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    check_text,
+    scope_prefix,
+    segment,
+)
+from ..models._base import ParticleModel
+from ..models.devices import ClaimResult, Device, FunctionResult, UpdatedDevice, VariableValue
+from ._base import Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..types import JSONValue, ProductRef
+
+__all__ = ["DeviceAttributes", "Devices"]
+
+#: Longest device notes accepted.
+MAX_NOTES_LENGTH = 65_536
+
+
+class DeviceAttributes(TypedDict, total=False):
+    """Attributes `Devices.update` can change; the last three need `product=`."""
+
+    name: str
+    signal: bool
+    notes: str
+    development: bool
+    desired_firmware_version: int | None
+    flash: bool
+
+
+_USER_ATTRIBUTES = frozenset({"name", "signal", "notes"})
+_PRODUCT_ATTRIBUTES = frozenset({"development", "desired_firmware_version", "flash"})
+
+
+class _ProductDevicePage(ParticleModel):
+    devices: list[Device] = Field(default_factory=list)
+    meta: PageMeta | None = None
+
+
+class _Ping(ParticleModel):
+    online: bool = False
+
+
+_parse_device_list = parse_adapter(TypeAdapter(list[Device]))
+_parse_product_page = parse_model(_ProductDevicePage)
+_parse_device = parse_model(Device)
+_parse_updated = parse_model(UpdatedDevice)
+_parse_variable = parse_model(VariableValue)
+_parse_function = parse_model(FunctionResult)
+_parse_claim = parse_model(ClaimResult)
+_parse_ping = parse_model(_Ping)
+
+
+def _device(device_id: object) -> str:
+    return segment(device_id, "device_id", reserved=DEVICE_RESERVED)
+
+
+def _device_path(device_id: object, product: ProductRef | None) -> str:
+    return f"{scope_prefix(product)}/devices/{_device(device_id)}"
+
+
+def _member(name: object, what: str) -> str:
+    return segment(name, what, max_length=MAX_NAME_LENGTH, reserved=DEVICE_RESERVED)
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{what} must be a bool, got {type(value).__name__}")
+    return value
+
+
+def _positive_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
+    return value
+
+
+def _device_name(name: object) -> str:
+    return check_text(name, "name", max_length=MAX_ID_LENGTH)
+
+
+def _require_product(product: ProductRef | None, operation: str) -> ProductRef:
+    if product is None:
+        raise InvalidArgumentError(f"{operation} needs product= (a product id or slug)")
+    return product
+
+
+def _attributes_body(
+    attributes: dict[str, Any], *, product: ProductRef | None
+) -> dict[str, JSONValue]:
+    unknown = set(attributes) - _USER_ATTRIBUTES - _PRODUCT_ATTRIBUTES
+    if unknown:
+        raise TypeError(f"update() got unexpected attributes: {', '.join(sorted(unknown))}")
+    if not attributes:
+        raise InvalidArgumentError("update() needs at least one attribute to change")
+    if product is None:
+        product_only = sorted(set(attributes) & _PRODUCT_ATTRIBUTES)
+        if product_only:
+            raise InvalidArgumentError(
+                f"{', '.join(product_only)} can only be set in product scope: pass product="
+            )
+    body: dict[str, JSONValue] = {}
+    for key, value in attributes.items():
+        if key == "name":
+            body[key] = _device_name(value)
+        elif key == "notes":
+            body[key] = check_text(value, "notes", max_length=MAX_NOTES_LENGTH, allow_empty=True)
+        elif key == "signal":
+            body[key] = "1" if _flag(value, "signal") else "0"
+        elif key == "desired_firmware_version":
+            body[key] = None if value is None else _positive_int(value, key)
+        else:
+            body[key] = _flag(value, key)
+    return body
+
+
+class Devices(Resource):
+    """Devices visible to the token, or to one product with `product=`."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        product: ProductRef | None = None,
+        device_id: str | None = None,
+        device_name: str | None = None,
+        groups: Sequence[str] | None = None,
+        sort_attr: str | None = None,
+        sort_dir: Literal["asc", "desc"] | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> AsyncPaginator[Device]:
+        """List devices: `await` for the first page, `async for` for every device.
+
+        In user scope the cloud returns every device in one page and honours no filter, so
+        the filters and `page`/`per_page` raise `ValueError` without `product=`.
+        """
+        filters: dict[str, str | int | None] = {
+            "deviceId": None
+            if device_id is None
+            else check_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
+            "deviceName": None
+            if device_name is None
+            else check_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
+            "groups": None if groups is None else _groups(groups),
+            "sortAttr": None
+            if sort_attr is None
+            else check_text(sort_attr, "sort_attr", max_length=64),
+            "sortDir": None if sort_dir is None else _sort_dir(sort_dir),
+            "per_page": None if per_page is None else _positive_int(per_page, "per_page"),
+        }
+        if page is not None:
+            _positive_int(page, "page")
+        client = self._client
+        if product is None:
+            given = [k for k, v in filters.items() if v is not None] + (
+                ["page"] if page is not None else []
+            )
+            if given:
+                raise InvalidArgumentError(
+                    f"device list filters ({', '.join(given)}) are only honoured in product "
+                    "scope: pass product="
+                )
+
+            async def fetch_user(_: int | None) -> Page[Device]:
+                devices = await client._request("GET", "/v1/devices", parse=_parse_device_list)
+                return Page(devices)
+
+            return AsyncPaginator(fetch_user)
+
+        path = f"{scope_prefix(product)}/devices"
+        params = {k: v for k, v in filters.items() if v is not None}
+        size = filters["per_page"] if isinstance(filters["per_page"], int) else None
+
+        async def fetch_product(number: int | None) -> Page[Device]:
+            query = params if number is None else {**params, "page": number}
+            body = await client._request("GET", path, params=query, parse=_parse_product_page)
+            return Page(body.devices, meta=body.meta, number=number, per_page=size)
+
+        return AsyncPaginator(fetch_product, first_page=page)
+
+    async def get(self, device_id: str, *, product: ProductRef | None = None) -> Device:
+        """Return one device in full (functions, variables, firmware and fleet fields).
+
+        `device_id` may also be the device's name in user scope.
+        """
+        return await self._client._request(
+            "GET", _device_path(device_id, product), parse=_parse_device
+        )
+
+    async def rename(
+        self, device_id: str, name: str, *, product: ProductRef | None = None
+    ) -> UpdatedDevice:
+        """Rename a device."""
+        return await self._put(device_id, {"name": _device_name(name)}, product=product)
+
+    async def set_notes(
+        self, device_id: str, notes: str, *, product: ProductRef | None = None
+    ) -> UpdatedDevice:
+        """Replace a device's notes (an empty string clears them)."""
+        text = check_text(notes, "notes", max_length=MAX_NOTES_LENGTH, allow_empty=True)
+        return await self._put(device_id, {"notes": text}, product=product)
+
+    async def signal(
+        self, device_id: str, on: bool, *, product: ProductRef | None = None
+    ) -> UpdatedDevice:
+        """Start (`on=True`) or stop the device's rainbow LED. Not retried once sent."""
+        body = {"signal": "1" if _flag(on, "on") else "0"}
+        return await self._put(device_id, body, product=product, idempotent=False)
+
+    async def ping(self, device_id: str, *, product: ProductRef | None = None) -> bool:
+        """Ask the cloud to ping the device; `True` if it answered (it is online)."""
+        result = await self._client._request(
+            "PUT", f"{_device_path(device_id, product)}/ping", parse=_parse_ping
+        )
+        return result.online
+
+    async def claim(self, device_id: str, *, request_transfer: bool = False) -> ClaimResult:
+        """Claim a device for this account; `request_transfer=True` asks its owner to hand over."""
+        body: dict[str, JSONValue] = {
+            "id": _device(device_id),
+            "request_transfer": _flag(request_transfer, "request_transfer"),
+        }
+        return await self._client._request(
+            "POST", "/v1/devices", json=body, parse=_parse_claim, idempotent=False
+        )
+
+    async def remove(
+        self,
+        device_id: str,
+        *,
+        product: ProductRef | None = None,
+        deny: bool | None = None,
+    ) -> None:
+        """Unclaim a device, or remove it from a product (`deny=True` denies a quarantined one)."""
+        path = _device_path(device_id, product)
+        if product is None:
+            if deny is not None:
+                raise InvalidArgumentError("deny= is only honoured in product scope: pass product=")
+            await self._client._request("DELETE", path, parse=parse_ack)
+            return
+        body: dict[str, JSONValue] = {} if deny is None else {"deny": _flag(deny, "deny")}
+        await self._client._request("DELETE", path, json=body, parse=parse_ack)
+
+    async def get_variable(
+        self, device_id: str, name: str, *, product: ProductRef | None = None
+    ) -> VariableValue:
+        """Read a cloud variable. Raises `DeviceOfflineError` or `UnknownVariableError` (404)."""
+        path = f"{_device_path(device_id, product)}/{_member(name, 'variable name')}"
+        return await self._client._request("GET", path, parse=_parse_variable)
+
+    async def call_function(
+        self,
+        device_id: str,
+        name: str,
+        arg: str = "",
+        *,
+        product: ProductRef | None = None,
+    ) -> FunctionResult:
+        """Call a cloud function with `arg` (at most 1024 bytes of UTF-8).
+
+        Never retried once the request may have reached the device. Raises
+        `DeviceOfflineError` or `UnknownFunctionError` (404).
+        """
+        path = f"{_device_path(device_id, product)}/{_member(name, 'function name')}"
+        text = check_text(arg, "arg", max_length=MAX_FUNCTION_ARG_LENGTH, allow_empty=True)
+        if len(text.encode("utf-8")) > MAX_FUNCTION_ARG_LENGTH:
+            raise InvalidArgumentError(
+                f"arg is too long ({len(text.encode('utf-8'))} bytes of UTF-8, at most "
+                f"{MAX_FUNCTION_ARG_LENGTH})"
+            )
+        return await self._client._request(
+            "POST", path, json={"arg": text}, parse=_parse_function, idempotent=False
+        )
+
+    async def update(
+        self,
+        device_id: str,
+        *,
+        product: ProductRef | None = None,
+        **attributes: Unpack[DeviceAttributes],
+    ) -> UpdatedDevice:
+        """Change several attributes at once (`name`, `signal`, `notes`; with `product=` also
+        `development`, `desired_firmware_version` (`None` unlocks) and `flash`).
+
+        Not retried once sent when it includes `signal` or `flash`.
+        """
+        body = _attributes_body(dict(attributes), product=product)
+        idempotent = "signal" not in body and "flash" not in body
+        return await self._put(device_id, body, product=product, idempotent=idempotent)
+
+    async def remove_owner(self, device_id: str, *, product: ProductRef) -> None:
+        """Unclaim a product device from its owner while keeping it in the product."""
+        product = _require_product(product, "remove_owner()")
+        await self._client._request(
+            "DELETE", f"{_device_path(device_id, product)}/owner", parse=parse_ack
+        )
+
+    async def set_development(
+        self, device_id: str, development: bool = True, *, product: ProductRef
+    ) -> UpdatedDevice:
+        """Mark a product device as a development device (or return it to fleet updates)."""
+        product = _require_product(product, "set_development()")
+        body = {"development": _flag(development, "development")}
+        return await self._put(device_id, body, product=product)
+
+    async def lock_firmware(
+        self,
+        device_id: str,
+        version: int,
+        *,
+        product: ProductRef,
+        flash: bool | None = None,
+    ) -> UpdatedDevice:
+        """Pin a product device to firmware `version`; `flash=True` pushes it now."""
+        product = _require_product(product, "lock_firmware()")
+        body: dict[str, JSONValue] = {"desired_firmware_version": _positive_int(version, "version")}
+        if flash is not None:
+            body["flash"] = _flag(flash, "flash")
+        return await self._put(device_id, body, product=product, idempotent=not flash)
+
+    async def unlock_firmware(self, device_id: str, *, product: ProductRef) -> UpdatedDevice:
+        """Unpin a product device's firmware (sends `desired_firmware_version: null`)."""
+        product = _require_product(product, "unlock_firmware()")
+        return await self._put(device_id, {"desired_firmware_version": None}, product=product)
+
+    async def _put(
+        self,
+        device_id: str,
+        body: Mapping[str, JSONValue],
+        *,
+        product: ProductRef | None,
+        idempotent: bool = True,
+    ) -> UpdatedDevice:
+        return await self._client._request(
+            "PUT",
+            _device_path(device_id, product),
+            json=body,
+            parse=_parse_updated,
+            idempotent=idempotent,
+        )
+
+
+def _groups(groups: object) -> str:
+    if isinstance(groups, str) or not isinstance(groups, Sequence):
+        raise InvalidArgumentError("groups must be a sequence of group names, not a str")
+    names = [check_text(g, "group name", max_length=MAX_ID_LENGTH) for g in groups]
+    if not names:
+        raise InvalidArgumentError("groups must not be empty")
+    for name in names:
+        if "," in name:
+            raise InvalidArgumentError("a group name must not contain ','")
+    return ",".join(names)
+
+
+def _sort_dir(value: object) -> str:
+    if value not in ("asc", "desc"):
+        raise InvalidArgumentError(f"sort_dir must be 'asc' or 'desc', got {value!r}")
+    return str(value)
