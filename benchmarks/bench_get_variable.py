@@ -1,0 +1,528 @@
+"""Benchmark: `client.devices.get_variable()` against a bare `httpx.AsyncClient`.
+
+What is measured
+----------------
+The cost the SDK adds on top of httpx for one cloud-variable read. Both sides make the same
+request, ``GET /v1/devices/<id>/temp`` with ``Authorization: Bearer bench-token`` and
+``Accept: application/json``, to the same HTTP/1.1 keep-alive server on 127.0.0.1:
+
+* ``raw``: ``httpx.AsyncClient.get(url)``, a status check, ``json.loads(response.content)`` and
+  reading ``["result"]``: the least an application could do by hand.
+* ``sdk``: ``await client.devices.get_variable(device_id, "temp")`` on a
+  ``ParticleClient("bench-token", base_url=server_url)``: argument validation, the retry/timeout
+  loop, the concurrency limiter, auth and pydantic validation into a ``VariableValue``.
+
+Both use the same pool limits (``max_connections=100, max_keepalive_connections=100,
+keepalive_expiry=5.0``, aioparticle's defaults) and the same timeouts.
+
+The server is a dependency-free ``asyncio.Protocol`` that this script starts in a child process
+(``python bench_get_variable.py --serve``), so it never competes with the clients for their
+event loop; it prints its ephemeral port on stdout and is stopped when the run ends, also on
+Ctrl-C or an error. It only ever listens on 127.0.0.1.
+
+Two scenarios are run: ``sequential`` (one call after the other) and ``concurrent`` (N calls by
+``--concurrency`` worker tasks pulling from a shared counter). Both clients are warmed up first
+(sequential calls, then a concurrent burst that fills the pool), then each scenario runs
+``--rounds`` rounds alternating raw, sdk, raw, sdk... so that drift (CPU frequency, other load)
+hits both sides alike. The table reports the MEDIAN ops/s over the rounds for each side and the
+ratio ``sdk time / raw time`` (= raw ops/s / sdk ops/s): 1.00 means no overhead, 1.25 means a
+call through the SDK takes 25% longer than the bare httpx call on loopback. Against the real
+cloud (tens of milliseconds per call) the same absolute overhead is negligible; the
+``extra us/call`` column gives it in microseconds.
+
+How to run
+----------
+::
+
+    python benchmarks/bench_get_variable.py              # defaults: 2000 / 5000 calls, 5 rounds
+    python benchmarks/bench_get_variable.py --quick      # smoke run: 200 / 500 calls, 2 rounds
+    python benchmarks/bench_get_variable.py --quick --max-ratio 2.0 --json   # CI gate
+    python benchmarks/bench_get_variable.py --backend trio                   # needs trio
+
+Exit status: 0, or 1 when ``--max-ratio`` is given and a scenario's ratio exceeds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, suppress
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote
+
+HOST = "127.0.0.1"
+TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
+DEVICE_ID = "0123456789abcdef01234567"
+VARIABLE = "temp"
+EXPECTED_RESULT = 21.5
+LIMITS_KWARGS: dict[str, Any] = {
+    "max_connections": 100,
+    "max_keepalive_connections": 100,
+    "keepalive_expiry": 5.0,
+}
+# aioparticle's defaults (DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), given to the raw client too.
+TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
+
+DEFAULTS = {"rounds": 5, "sequential_calls": 2000, "concurrent_calls": 5000, "warmup": 200}
+QUICK = {"rounds": 2, "sequential_calls": 200, "concurrent_calls": 500, "warmup": 50}
+
+Call = Callable[[], Awaitable[object]]
+
+
+# --------------------------------------------------------------------------- server (child)
+
+
+_MAX_HEAD = 64 * 1024
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+def _response(status: int, body: bytes, *, close: bool = False) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+    )
+    if close:
+        head += "connection: close\r\n"
+    return (head + "\r\n").encode("ascii") + body
+
+
+def _variable_body(name: str) -> bytes:
+    body = {
+        "name": name,
+        "result": EXPECTED_RESULT,
+        "coreInfo": {
+            "name": "bench",
+            "deviceID": DEVICE_ID,
+            "connected": True,
+            "last_handshake_at": "2025-03-01T11:58:12.123Z",
+            "last_app": "",
+        },
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+_NOT_FOUND = _response(404, b'{"ok":false,"error":"Not found"}')
+_NOT_ALLOWED = _response(405, b'{"ok":false,"error":"Method not allowed"}')
+_BAD_REQUEST = _response(400, b'{"ok":false,"error":"Bad request"}', close=True)
+# Whole responses by request target; bounded so a stray client cannot grow it without limit.
+_CACHE: dict[bytes, bytes] = {}
+
+
+def _answer(method: bytes, target: bytes) -> bytes:
+    if method != b"GET":
+        return _NOT_ALLOWED
+    cached = _CACHE.get(target)
+    if cached is not None:
+        return cached
+    parts = target.split(b"?", 1)[0].split(b"/")
+    # b"/v1/devices/<id>/<name>" -> [b"", b"v1", b"devices", id, name]
+    if len(parts) != 5 or parts[0] or parts[1] != b"v1" or parts[2] != b"devices":
+        return _NOT_FOUND
+    if not parts[3] or not parts[4] or parts[4] == b"events":
+        return _NOT_FOUND
+    reply = _response(200, _variable_body(unquote(parts[4].decode("utf-8", "replace"))))
+    if len(_CACHE) < 1024:
+        _CACHE[target] = reply
+    return reply
+
+
+class _HTTPProtocol(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive and Content-Length request bodies; pipelining tolerated."""
+
+    def __init__(self) -> None:
+        self._transport: asyncio.Transport | None = None
+        self._buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        buffer = self._buffer + data if self._buffer else data
+        replies: list[bytes] = []
+        close = False
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > _MAX_HEAD:
+                    replies.append(_BAD_REQUEST)
+                    close = True
+                break
+            lines = buffer[:end].split(b"\r\n")
+            request_line = lines[0].split(b" ")
+            if len(request_line) != 3:
+                replies.append(_BAD_REQUEST)
+                close = True
+                break
+            length = 0
+            for line in lines[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    try:
+                        length = int(value)
+                    except ValueError:
+                        length = -1
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if length < 0:
+                replies.append(_BAD_REQUEST)
+                close = True
+                break
+            total = end + 4 + length
+            if len(buffer) < total:  # body still arriving
+                close = False
+                break
+            replies.append(_answer(request_line[0], request_line[1]))
+            buffer = buffer[total:]
+            if close or request_line[2] == b"HTTP/1.0":
+                close = True
+                break
+        self._buffer = b"" if close else buffer
+        if replies:
+            transport.write(b"".join(replies) if len(replies) > 1 else replies[0])
+        if close:
+            transport.close()
+
+
+async def _serve() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def watch_stdin() -> None:
+        # The parent holds our stdin open; EOF means it has gone (or wants us gone).
+        try:
+            sys.stdin.buffer.read()
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    if hasattr(signal, "SIGTERM"):
+        with suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(signal.SIGTERM, stop.set)
+    server = await loop.create_server(_HTTPProtocol, HOST, 0, backlog=1024)
+    port = server.sockets[0].getsockname()[1]
+    print(port, flush=True)
+    async with server:
+        await stop.wait()
+
+
+def serve() -> int:
+    # Ctrl-C reaches the whole process group; the parent decides when the server stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    asyncio.run(_serve())
+    return 0
+
+
+class ServerProcess(AbstractContextManager["ServerProcess"]):
+    """The loopback server in a child process, stopped on exit from the `with` block."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def __enter__(self) -> ServerProcess:
+        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, os.path.abspath(__file__), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        try:
+            assert self._proc.stdout is not None
+            line = self._proc.stdout.readline().decode("ascii", "replace").strip()
+            if not line.isdigit():
+                raise RuntimeError(f"benchmark server failed to start (said {line!r})")
+            self.url = f"http://{HOST}:{int(line)}"
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+# --------------------------------------------------------------------------- clients
+
+
+async def run_sequential(call: Call, calls: int) -> float:
+    """Seconds taken by `calls` calls made one after the other."""
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(calls):
+        await call()
+    return time.perf_counter() - start
+
+
+async def run_concurrent(call: Call, calls: int, concurrency: int) -> float:
+    """Seconds taken by `calls` calls made by `concurrency` workers sharing a counter."""
+    import anyio
+
+    remaining = calls
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    gc.collect()
+    start = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for _ in range(min(concurrency, calls)):
+            tg.start_soon(worker)
+    return time.perf_counter() - start
+
+
+async def bench(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
+    import httpx
+
+    from aioparticle import ParticleClient
+
+    limits = httpx.Limits(**LIMITS_KWARGS)
+    timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    raw_url = f"{server_url}/v1/devices/{DEVICE_ID}/{VARIABLE}"
+
+    async with (
+        httpx.AsyncClient(
+            limits=limits, timeout=timeout, headers=headers, follow_redirects=False
+        ) as http,
+        ParticleClient(TOKEN, base_url=server_url) as client,
+    ):
+
+        async def raw_call() -> object:
+            response = await http.get(raw_url)
+            if response.status_code != 200:
+                raise RuntimeError(f"unexpected status {response.status_code}")
+            return json.loads(response.content)["result"]
+
+        async def sdk_call() -> object:
+            value = await client.devices.get_variable(DEVICE_ID, VARIABLE)
+            return value.result
+
+        for side, call in (("raw", raw_call), ("sdk", sdk_call)):
+            got = await call()
+            if got != EXPECTED_RESULT:
+                raise RuntimeError(f"{side} call returned {got!r}, expected {EXPECTED_RESULT}")
+
+        # Warm-up: code paths, caches, and a pool filled to the concurrency level.
+        for call in (raw_call, sdk_call):
+            await run_sequential(call, args.warmup)
+            await run_concurrent(call, max(args.warmup, args.concurrency * 4), args.concurrency)
+
+        scenarios: dict[str, Callable[[Call], Awaitable[float]]] = {
+            "sequential": lambda call: run_sequential(call, args.sequential_calls),
+            "concurrent": lambda call: run_concurrent(
+                call, args.concurrent_calls, args.concurrency
+            ),
+        }
+        calls = {"sequential": args.sequential_calls, "concurrent": args.concurrent_calls}
+        results: dict[str, Any] = {}
+        for scenario, runner in scenarios.items():
+            ops: dict[str, list[float]] = {"raw": [], "sdk": []}
+            for round_no in range(args.rounds):
+                for side, call in (("raw", raw_call), ("sdk", sdk_call)):
+                    elapsed = await runner(call)
+                    ops[side].append(calls[scenario] / elapsed)
+                print(
+                    f"  {scenario:<10} round {round_no + 1}/{args.rounds}: "
+                    f"raw {ops['raw'][-1]:>9,.0f} ops/s   sdk {ops['sdk'][-1]:>9,.0f} ops/s",
+                    flush=True,
+                )
+            raw_median = statistics.median(ops["raw"])
+            sdk_median = statistics.median(ops["sdk"])
+            results[scenario] = {
+                "calls": calls[scenario],
+                "concurrency": args.concurrency if scenario == "concurrent" else 1,
+                "raw_ops_per_s": raw_median,
+                "sdk_ops_per_s": sdk_median,
+                "ratio": raw_median / sdk_median,
+                "extra_us_per_call": (1 / sdk_median - 1 / raw_median) * 1e6,
+                "raw_best_ops_per_s": max(ops["raw"]),
+                "sdk_best_ops_per_s": max(ops["sdk"]),
+                "raw_rounds": ops["raw"],
+                "sdk_rounds": ops["sdk"],
+            }
+        return results
+
+
+def run_client(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
+    if args.backend == "trio":
+        import anyio
+
+        return anyio.run(bench, args, server_url, backend="trio")
+    return asyncio.run(bench(args, server_url))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="aioparticle devices.get_variable() vs. bare httpx on a loopback server."
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--rounds", type=int, help=f"rounds per side (default {DEFAULTS['rounds']})"
+    )
+    parser.add_argument(
+        "--sequential-calls",
+        type=int,
+        help=f"calls per sequential round (default {DEFAULTS['sequential_calls']})",
+    )
+    parser.add_argument(
+        "--concurrent-calls",
+        type=int,
+        help=f"calls per concurrent round (default {DEFAULTS['concurrent_calls']})",
+    )
+    parser.add_argument("--concurrency", type=int, default=64, help="calls in flight (default 64)")
+    parser.add_argument(
+        "--warmup", type=int, help=f"warm-up calls per client (default {DEFAULTS['warmup']})"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 200 sequential / 500 concurrent calls, 2 rounds (explicit options win)",
+    )
+    parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument(
+        "--max-ratio",
+        type=float,
+        metavar="FLOAT",
+        help="exit 1 if a scenario's ratio (sdk time / raw time) exceeds this",
+    )
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else DEFAULTS
+    for key, default in base.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
+    for key in ("rounds", "sequential_calls", "concurrent_calls", "concurrency"):
+        if getattr(args, key) < 1:
+            parser.error(f"--{key.replace('_', '-')} must be at least 1")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    if args.backend == "trio":
+        try:
+            import trio  # noqa: F401
+        except ImportError:
+            parser.error("--backend trio needs trio installed")
+    return args
+
+
+def print_table(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    header = (
+        f"{'scenario':<24}{'raw ops/s':>12}{'sdk ops/s':>12}"
+        f"{'ratio (sdk/raw time)':>23}{'extra us/call':>15}"
+    )
+    print()
+    print(f"median of {args.rounds} rounds per side (best-of-rounds in the JSON output)")
+    print(header)
+    print("-" * len(header))
+    for scenario, r in results.items():
+        label = f"{scenario} ({r['calls']}" + (
+            f", {r['concurrency']} in flight)" if scenario == "concurrent" else ")"
+        )
+        print(
+            f"{label:<24}{r['raw_ops_per_s']:>12,.0f}{r['sdk_ops_per_s']:>12,.0f}"
+            f"{r['ratio']:>23.3f}{r['extra_us_per_call']:>15.1f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.serve:
+        return serve()
+
+    import httpx
+
+    import aioparticle
+
+    print(
+        f"aioparticle {aioparticle.__version__}, httpx {httpx.__version__}, "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"backend {args.backend}"
+    )
+    print(
+        f"sequential {args.sequential_calls} calls, concurrent {args.concurrent_calls} calls "
+        f"with {args.concurrency} in flight, {args.rounds} rounds, warm-up {args.warmup}"
+    )
+    with ServerProcess() as server:
+        print(f"server: {server.url} (separate process)", flush=True)
+        results = run_client(args, server.url)
+
+    print_table(args, results)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "benchmark": "get_variable",
+                    "statistic": "median",
+                    "backend": args.backend,
+                    "rounds": args.rounds,
+                    "python": platform.python_version(),
+                    "aioparticle": aioparticle.__version__,
+                    "httpx": httpx.__version__,
+                    "scenarios": results,
+                }
+            )
+        )
+    if args.max_ratio is not None:
+        over = {k: r["ratio"] for k, r in results.items() if r["ratio"] > args.max_ratio}
+        if over:
+            worst = ", ".join(f"{k} {v:.3f}" for k, v in over.items())
+            print(f"FAIL: ratio above --max-ratio {args.max_ratio}: {worst}", file=sys.stderr)
+            return 1
+        print(f"OK: every ratio is at most --max-ratio {args.max_ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio.lowlevel
+import pytest
+import respx
+
+from aioparticle import ParticleClient, _retry
+
+API = "https://api.particle.io"
+#: A token value distinctive enough to grep for in URLs, logs, reprs and messages.
+TOKEN = "7f3c9e1d5b2a8e6f4c0d9b7a5e3c1f2d4b6a8c0e"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name: str) -> Any:
+    """A recorded response body from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every async test runs on asyncio and on trio."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PARTICLE_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("PARTICLE_API_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits are recorded instead of slept."""
+    delays: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        delays.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    monkeypatch.setattr(_retry, "sleep", fake_sleep)
+    return delays
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """respx router for the Particle API origin; unmatched requests fail the test."""
+    with respx.mock(base_url=API, assert_all_called=False, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[ParticleClient]:
+    async with ParticleClient(TOKEN, base_url=API) as particle:
+        yield particle

@@ -1,0 +1,280 @@
+"""Every error body shape of the Particle Cloud becomes the right typed exception."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+import respx
+
+from aioparticle import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DeviceOfflineError,
+    DeviceTimeoutError,
+    InternalServerError,
+    NotFoundError,
+    ParticleClient,
+    ParticleError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnknownFunctionError,
+    UnknownVariableError,
+    UnprocessableEntityError,
+)
+from tests.conftest import API, TOKEN
+
+pytestmark = pytest.mark.anyio
+
+DEVICE = "0123456789abcdef01234567"
+HTML_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@pytest.fixture
+async def strict_client() -> AsyncIterator[ParticleClient]:
+    """A client that does not retry, so one response maps to one exception."""
+    async with ParticleClient(TOKEN, base_url=API, max_retries=0) as client:
+        yield client
+
+
+async def test_offline_device_variable(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get(f"/v1/devices/{DEVICE}/temp").respond(404, json={"ok": False, "error": "timed out"})
+    with pytest.raises(DeviceOfflineError) as info:
+        await strict_client.devices.get_variable(DEVICE, "temp")
+    error = info.value
+    assert isinstance(error, NotFoundError)
+    assert error.status_code == 404
+    assert error.error == "timed out"
+    assert error.body == {"ok": False, "error": "timed out"}
+    assert error.method == "GET"
+    assert error.path == f"/v1/devices/{DEVICE}/temp"
+    assert str(error) == f"404 Not Found: timed out [GET /v1/devices/{DEVICE}/temp]"
+
+
+async def test_offline_device_function(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.post(f"/v1/devices/{DEVICE}/open").respond(404, json={"ok": False, "error": "timed out"})
+    with pytest.raises(DeviceOfflineError):
+        await strict_client.devices.call_function(DEVICE, "open")
+
+
+async def test_unknown_variable(strict_client: ParticleClient, api: respx.MockRouter) -> None:
+    body = {"ok": False, "error": "Unknown Variable: sensor2"}
+    api.get(f"/v1/devices/{DEVICE}/sensor2").respond(404, json=body)
+    with pytest.raises(UnknownVariableError) as info:
+        await strict_client.devices.get_variable(DEVICE, "sensor2")
+    assert info.value.error == "Unknown Variable: sensor2"
+    assert "Unknown Variable: sensor2" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["Function nope not found", "Unknown Function: nope"])
+async def test_unknown_function(
+    strict_client: ParticleClient, api: respx.MockRouter, text: str
+) -> None:
+    api.post(f"/v1/devices/{DEVICE}/nope").respond(404, json={"ok": False, "error": text})
+    with pytest.raises(UnknownFunctionError) as info:
+        await strict_client.devices.call_function(DEVICE, "nope", "x")
+    assert info.value.error == text
+
+
+async def test_plain_not_found(strict_client: ParticleClient, api: respx.MockRouter) -> None:
+    api.get(f"/v1/devices/{DEVICE}").respond(404, json={"error": "Device not found."})
+    with pytest.raises(NotFoundError) as info:
+        await strict_client.devices.get(DEVICE)
+    assert type(info.value) is NotFoundError
+
+
+@pytest.mark.parametrize(
+    ("body", "description"),
+    [
+        (
+            {"error": "invalid_request", "error_description": "The access token was not found"},
+            "The access token was not found",
+        ),
+        (
+            {
+                "error": "invalid_token",
+                "error_description": "The access token provided is invalid.",
+            },
+            "The access token provided is invalid.",
+        ),
+    ],
+)
+async def test_authentication_errors(
+    strict_client: ParticleClient, api: respx.MockRouter, body: dict[str, str], description: str
+) -> None:
+    api.get("/v1/devices").respond(401, json=body)
+    with pytest.raises(AuthenticationError) as info:
+        await strict_client.devices.list()
+    error = info.value
+    assert error.status_code == 401
+    assert error.error == body["error"]
+    assert error.error_description == description
+    assert str(error) == f"401 Unauthorized: {description} [GET /v1/devices]"
+
+
+async def test_permission_denied_keeps_info_hint_without_token(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    body = {
+        "ok": False,
+        "error": "Permission Denied",
+        "info": (
+            "I didn't recognize that device name or ID, try opening "
+            f"https://api.particle.io/v1/devices?access_token={TOKEN}"
+        ),
+    }
+    api.get(f"/v1/devices/{DEVICE}").respond(403, json=body)
+    with pytest.raises(PermissionDeniedError) as info:
+        await strict_client.devices.get(DEVICE)
+    error = info.value
+    assert error.status_code == 403
+    assert error.error == "Permission Denied"
+    assert error.info is not None
+    assert error.info.startswith("I didn't recognize that device name or ID")
+    assert "access_token=[redacted]" in error.info
+    assert TOKEN not in str(error)
+    assert TOKEN not in repr(error)
+    assert TOKEN not in json.dumps(error.body)
+    assert "I didn't recognize" in str(error)
+
+
+async def test_rate_limited_with_retry_after(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/devices").respond(
+        429, headers={"Retry-After": "12"}, json={"error": "Too many requests"}
+    )
+    with pytest.raises(RateLimitError) as info:
+        await strict_client.devices.list()
+    assert info.value.retry_after == 12.0
+    assert info.value.status_code == 429
+
+
+async def test_rate_limited_without_retry_after(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/devices").respond(429, text="Too Many Requests")
+    with pytest.raises(RateLimitError) as info:
+        await strict_client.devices.list()
+    assert info.value.retry_after is None
+    assert info.value.body == "Too Many Requests"
+
+
+async def test_html_502_page(strict_client: ParticleClient, api: respx.MockRouter) -> None:
+    api.get(f"/v1/devices/{DEVICE}").respond(
+        502, content=HTML_502, headers={"content-type": "text/html"}
+    )
+    with pytest.raises(InternalServerError) as info:
+        await strict_client.devices.get(DEVICE)
+    error = info.value
+    assert error.status_code == 502
+    assert str(error) == f"502 Bad Gateway: 502 Bad Gateway [GET /v1/devices/{DEVICE}]"
+    assert isinstance(error.body, str) and "<center>" in error.body
+    assert error.error is None
+    assert not isinstance(error.__cause__, json.JSONDecodeError)
+    assert not isinstance(error.__context__, json.JSONDecodeError)
+
+
+async def test_json_content_type_with_broken_json(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/devices").respond(
+        500, content=b'{"error": "boom', headers={"content-type": "application/json"}
+    )
+    with pytest.raises(InternalServerError) as info:
+        await strict_client.devices.list()
+    assert info.value.body == '{"error": "boom'
+    assert not isinstance(info.value.__context__, json.JSONDecodeError)
+
+
+async def test_jsonapi_errors_joined(strict_client: ParticleClient, api: respx.MockRouter) -> None:
+    body = {"errors": [{"message": "Library not found"}, {"message": "Check the name"}]}
+    api.get("/v1/devices").respond(404, json=body)
+    with pytest.raises(NotFoundError) as info:
+        await strict_client.devices.list()
+    assert info.value.errors == ["Library not found", "Check the name"]
+    assert "Library not found; Check the name" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (408, DeviceTimeoutError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (500, InternalServerError),
+        (503, InternalServerError),
+        (529, RateLimitError),
+        (418, APIStatusError),
+    ],
+)
+async def test_status_classes(
+    strict_client: ParticleClient, api: respx.MockRouter, status: int, cls: type[APIStatusError]
+) -> None:
+    api.get("/v1/devices").respond(status, json={"error": "x"})
+    with pytest.raises(cls) as info:
+        await strict_client.devices.list()
+    assert type(info.value) is cls
+    assert isinstance(info.value, APIError) and isinstance(info.value, ParticleError)
+    assert info.value.status_code == status
+
+
+async def test_empty_error_body(strict_client: ParticleClient, api: respx.MockRouter) -> None:
+    api.get("/v1/devices").respond(503)
+    with pytest.raises(InternalServerError) as info:
+        await strict_client.devices.list()
+    assert info.value.body is None
+    assert str(info.value) == "503 Service Unavailable [GET /v1/devices]"
+
+
+async def test_bad_400_unauthorized_scope(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    body = {
+        "error": "unauthorized",
+        "error_description": "API users are not allowed to call this endpoint",
+    }
+    api.get("/v1/devices").respond(400, json=body)
+    with pytest.raises(BadRequestError, match="API users are not allowed"):
+        await strict_client.devices.list()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not json at all", b'{"name": "temp", "result": ', b"[1, 2, 3]", b'{"name": "temp"}'],
+)
+async def test_bad_success_body_is_a_validation_error(
+    strict_client: ParticleClient, api: respx.MockRouter, content: bytes
+) -> None:
+    api.get(f"/v1/devices/{DEVICE}/temp").respond(
+        200, content=content, headers={"content-type": "application/json"}
+    )
+    with pytest.raises(APIResponseValidationError) as info:
+        await strict_client.devices.get_variable(DEVICE, "temp")
+    assert info.value.status_code == 200
+    assert info.value.body == content.decode()
+    assert f"GET /v1/devices/{DEVICE}/temp" in str(info.value)
+
+
+async def test_connection_refused_maps_to_connection_error() -> None:
+    client = ParticleClient(TOKEN, base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(APIConnectionError) as info:
+        await client.devices.get(DEVICE)
+    assert not isinstance(info.value, APITimeoutError)
+    assert info.value.method == "GET" and info.value.path == f"/v1/devices/{DEVICE}"
+    await client.aclose()
