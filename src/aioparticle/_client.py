@@ -24,7 +24,6 @@ from ._exceptions import (
     ClientClosedError,
     InvalidArgumentError,
     MissingAccessTokenError,
-    RateLimitError,
     make_status_error,
     scrub,
 )
@@ -60,6 +59,9 @@ USER_AGENT = f"aioparticle/{__version__}"
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+# The OAuth client pairs Particle documents publicly; not secrets.
+_PUBLIC_SECRETS = frozenset({"particle-api", "particle"})
 
 # Transport failures where the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -309,8 +311,9 @@ class ParticleClient:
         return self._auth.token if self._auth is not None else None
 
     def _secrets(self) -> tuple[str, ...]:
-        token = self._token
-        return (token, self._client_secret) if token else (self._client_secret,)
+        """Values scrubbed from every message (long enough not to mangle ordinary text)."""
+        candidates = (self._token, self._client_secret)
+        return tuple(s for s in candidates if s and len(s) >= 8 and s not in _PUBLIC_SECRETS)
 
     def __repr__(self) -> str:
         token = "'***'" if self._auth is not None else "None"
@@ -548,18 +551,12 @@ class ParticleClient:
                     secrets=self._secrets(),
                 )
                 retryable = _retry.should_retry_status(status, idempotent=idempotent)
-                if (
-                    isinstance(failure, RateLimitError)
-                    and retry_after is not None
-                    and retry_after > self._max_retry_after
-                ):
-                    raise failure
             finally:
                 limiter.release()
             if not retryable or attempt >= self._max_retries:
                 raise failure
             delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self._max_retry_after)
-            if delay is None:  # pragma: no cover - Retry-After above the cap is raised above
+            if delay is None:  # the server asked for a longer wait than we honour
                 raise failure
             logger.debug(
                 "retrying %s %s in %.2fs (retry %d of %d) after: %s",

@@ -56,6 +56,7 @@ class _ProductDevicePage(ParticleModel):
 
 class _Ping(ParticleModel):
     online: bool = False
+    ok: bool | None = None
 
 
 _parse_device_list = parse_adapter(TypeAdapter(list[Device]))
@@ -92,6 +93,17 @@ def _positive_int(value: object, what: str) -> int:
     return value
 
 
+def _notes(notes: object) -> str:
+    # Free text in the JSON body (never in a URL): newlines and tabs are fine.
+    if not isinstance(notes, str):
+        raise InvalidArgumentError(f"notes must be a str, got {type(notes).__name__}")
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise InvalidArgumentError(
+            f"notes is too long ({len(notes)} characters, at most {MAX_NOTES_LENGTH})"
+        )
+    return notes
+
+
 def _device_name(name: object) -> str:
     return check_text(name, "name", max_length=MAX_ID_LENGTH)
 
@@ -121,7 +133,7 @@ def _attributes_body(
         if key == "name":
             body[key] = _device_name(value)
         elif key == "notes":
-            body[key] = check_text(value, "notes", max_length=MAX_NOTES_LENGTH, allow_empty=True)
+            body[key] = _notes(value)
         elif key == "signal":
             body[key] = "1" if _flag(value, "signal") else "0"
         elif key == "desired_firmware_version":
@@ -216,8 +228,7 @@ class Devices(Resource):
         self, device_id: str, notes: str, *, product: ProductRef | None = None
     ) -> UpdatedDevice:
         """Replace a device's notes (an empty string clears them)."""
-        text = check_text(notes, "notes", max_length=MAX_NOTES_LENGTH, allow_empty=True)
-        return await self._put(device_id, {"notes": text}, product=product)
+        return await self._put(device_id, {"notes": _notes(notes)}, product=product)
 
     async def signal(
         self, device_id: str, on: bool, *, product: ProductRef | None = None

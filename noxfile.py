@@ -1,0 +1,49 @@
+"""Developer sessions: `nox -s lint typecheck tests` is what CI checks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.error_on_missing_interpreters = False
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "httpx-sse==0.4.0", "pydantic==2.11.0"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (asyncio and trio)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_lowest(session: nox.Session) -> None:
+    """Run the test suite against the lowest supported runtime dependencies."""
+    session.install("-e", ".[test]")
+    session.install(*LOWEST)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks against raw httpx on a loopback server (pass --quick for a smoke run)."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
