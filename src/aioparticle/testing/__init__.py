@@ -1,0 +1,49 @@
+"""A local Particle Cloud for tests, demos and the quickstart: `pip install aioparticle[testing]`.
+
+```python
+from aioparticle import ParticleClient
+from aioparticle.testing import LocalCloud
+
+async with LocalCloud() as cloud:
+    cloud.add_device("garage", variables={"temp": 21.5}, functions={"open": lambda arg: 1})
+    async with ParticleClient(cloud.token, base_url=cloud.url) as client:
+        print(await client.devices.get_variable("garage", "temp"))
+```
+
+pytest users enable the `particle_cloud` fixture with
+`pytest_plugins = ["aioparticle.testing.pytest_plugin"]` in their `conftest.py`.
+"""
+
+from __future__ import annotations
+
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "aioparticle.testing needs the 'testing' extra: pip install 'aioparticle[testing]'"
+    ) from exc
+
+from ._server import LocalCloud
+from ._state import (
+    CloudState,
+    FakeDevice,
+    FakeOrg,
+    FakeProduct,
+    Fault,
+    FunctionCall,
+    PublishedEvent,
+    StreamFault,
+)
+
+__all__ = [
+    "CloudState",
+    "FakeDevice",
+    "FakeOrg",
+    "FakeProduct",
+    "Fault",
+    "FunctionCall",
+    "LocalCloud",
+    "PublishedEvent",
+    "StreamFault",
+]

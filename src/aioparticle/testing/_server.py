@@ -1,0 +1,345 @@
+"""`LocalCloud`: the local Particle Cloud served for real by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+import uvicorn
+
+from ._app import build_app
+from ._state import (
+    CloudState,
+    FakeDevice,
+    FakeOrg,
+    FakeProduct,
+    Fault,
+    PublishedEvent,
+    StreamFault,
+    VariableSource,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["LocalCloud"]
+
+_START_TIMEOUT = 10.0
+
+
+class LocalCloud:
+    """A local stand-in for the Particle Cloud, served over real HTTP on 127.0.0.1.
+
+    ```python
+    async with LocalCloud() as cloud:
+        cloud.add_device("garage", variables={"temp": 21.5}, functions={"open": lambda arg: 1})
+        async with ParticleClient(cloud.token, base_url=cloud.url) as client:
+            ...
+    ```
+
+    The server runs in a background thread with its own event loop, so it works the same from
+    asyncio, trio or synchronous code (`start()` / `stop()`, or `with LocalCloud() as cloud`).
+    Seed and drive it before or while it runs: `add_device`, `add_product`, `publish`,
+    `inject` (HTTP faults) and `inject_stream` (event-stream faults). `cloud.token` belongs to
+    the default account (`cloud.username` / `cloud.password`), which owns the devices added.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keepalive_interval: float = 9.0,
+        state: CloudState | None = None,
+    ) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the local cloud only listens on a loopback address")
+        self.host = host
+        self.port = port
+        self.state = state or CloudState()
+        self._app = build_app(self.state, keepalive_interval=keepalive_interval)
+        self._thread: threading.Thread | None = None
+        self._server: uvicorn.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        """Base URL to give `ParticleClient(base_url=...)`."""
+        if not self.running:
+            raise RuntimeError("the local cloud is not running: start() it first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._ready.is_set()
+
+    def start(self) -> Self:
+        """Start serving in a background thread; returns once the port accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("the local cloud is already running")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self._app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(config)
+        self._ready.clear()
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(self._server, sock),
+            name="aioparticle-local-cloud",
+            daemon=True,
+        )
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT) or self._error is not None:
+            self.stop()
+            raise RuntimeError(f"the local cloud did not start: {self._error!r}")
+        return self
+
+    def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
+                await asyncio.sleep(0.005)
+            self._ready.set()
+            await task
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            sock.close()
+
+    def stop(self) -> None:
+        """Stop serving: open event streams end, connections close. Idempotent."""
+        thread, server = self._thread, self._server
+        if thread is None or server is None:
+            return
+        with self.state.lock:
+            subscribers = list(self.state.subscribers)
+        for subscriber in subscribers:
+            subscriber.close()
+        server.should_exit = True
+        thread.join(_START_TIMEOUT)
+        self._thread = self._server = None
+        self._loop = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        await anyio.to_thread.run_sync(self.start)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await anyio.to_thread.run_sync(self.stop)
+
+    def __repr__(self) -> str:
+        where = f"http://{self.host}:{self.port}" if self.running else "stopped"
+        return f"<LocalCloud {where}, {len(self.state.devices)} device(s)>"
+
+    # ------------------------------------------------------------------ seeding and driving
+
+    @property
+    def token(self) -> str:
+        """An access token of the default account."""
+        return self.state.token
+
+    @property
+    def username(self) -> str:
+        return self.state.username
+
+    @property
+    def password(self) -> str:
+        return self.state.password
+
+    @property
+    def devices(self) -> dict[str, FakeDevice]:
+        """Every device, by id."""
+        return self.state.devices
+
+    @property
+    def events(self) -> list[PublishedEvent]:
+        """Every event published so far, oldest first."""
+        return self.state.events
+
+    def add_user(self, username: str, password: str = "local-cloud-password") -> str:  # noqa: S107
+        """Create another account; returns an access token for it."""
+        return self.state.add_user(username, password)
+
+    def add_oauth_client(self, client_id: str, secret: str, *, product: int | None = None) -> None:
+        """Register an OAuth client (with `product=`, a product's, for client credentials)."""
+        self.state.add_oauth_client(client_id, secret, product=product)
+
+    def add_product(
+        self,
+        id: int | None = None,
+        *,
+        slug: str | None = None,
+        name: str | None = None,
+        platform: int | str = "boron",
+        org: str | None = None,
+        members: Iterable[str] | None = None,
+    ) -> FakeProduct:
+        """Create a product; the default account is a team member unless `members` is given."""
+        return self.state.add_product(
+            id, slug=slug, name=name, platform=platform, org=org, members=members
+        )
+
+    def add_org(
+        self, slug: str, *, name: str | None = None, members: Iterable[str] | None = None
+    ) -> FakeOrg:
+        """Create an organization (products join it with `add_product(org=slug)`)."""
+        return self.state.add_org(slug, name=name, members=members)
+
+    def add_device(
+        self,
+        name: str | None = None,
+        *,
+        id: str | None = None,
+        platform: int | str = "argon",
+        online: bool = True,
+        owner: str | object | None = ...,
+        product: int | str | None = None,
+        functions: Mapping[str, Callable[[str], int]] | None = None,
+        variables: Mapping[str, VariableSource] | None = None,
+        notes: str | None = None,
+        serial_number: str | None = None,
+        iccid: str | None = None,
+        firmware_version: int | None = None,
+        groups: Iterable[str] = (),
+        development: bool = False,
+    ) -> FakeDevice:
+        """Add a device. Functions take the argument string and return an int; variables are
+        values or callables. Owned by the default account unless `owner` (None: unclaimed)."""
+        return self.state.add_device(
+            name,
+            id=id,
+            platform=platform,
+            online=online,
+            owner=owner,
+            product=product,
+            functions=functions,
+            variables=variables,
+            notes=notes,
+            serial_number=serial_number,
+            iccid=iccid,
+            firmware_version=firmware_version,
+            groups=groups,
+            development=development,
+        )
+
+    def publish(
+        self,
+        name: str,
+        data: str = "",
+        *,
+        device: str | None = None,
+        ttl: int = 60,
+        private: bool = True,
+    ) -> PublishedEvent:
+        """Publish an event, as `device` when given, to every matching open stream."""
+        return self.state.publish(name, data, device=device, ttl=ttl, private=private)
+
+    def inject(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        latency: float = 0.0,
+        statuses: Iterable[int] = (),
+        retry_after: str | int | None = None,
+        html: bool = False,
+        truncated_json: bool = False,
+        invalid_json: bool = False,
+        drop_mid_response: bool = False,
+        times: int | None = None,
+    ) -> Fault:
+        """Script a fault for requests whose path matches the glob `path` (e.g.
+        `"/v1/devices/*/temp"`). `statuses=[503, 503, 200]` answers the first two with 503 and
+        lets the third through; `times` bounds how many requests it affects (default: as many
+        as `statuses`, else all). Returns the `Fault`, whose `hits` counts matches."""
+        status_list = list(statuses)
+        if times is None and status_list:
+            times = len(status_list)
+        fault = Fault(
+            path=path,
+            method=method,
+            latency=latency,
+            statuses=status_list,
+            retry_after=None if retry_after is None else str(retry_after),
+            html=html,
+            truncated_json=truncated_json,
+            invalid_json=invalid_json,
+            drop_mid_response=drop_mid_response,
+            times=times,
+        )
+        with self.state.lock:
+            self.state.faults.append(fault)
+        return fault
+
+    def inject_stream(
+        self,
+        path: str = "*",
+        *,
+        drop_after: int | None = None,
+        silent_after: int | None = None,
+        malformed: Iterable[str] = (),
+        status: int | None = None,
+        retry_after: str | int | None = None,
+        times: int | None = None,
+    ) -> StreamFault:
+        """Script a fault for event streams whose path matches the glob `path`: drop after N
+        events, go silent after N events, send malformed frames, or refuse with a status."""
+        fault = StreamFault(
+            path=path,
+            drop_after=drop_after,
+            silent_after=silent_after,
+            malformed=list(malformed),
+            status=status,
+            retry_after=None if retry_after is None else str(retry_after),
+            times=times,
+        )
+        with self.state.lock:
+            self.state.stream_faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Remove every scripted fault."""
+        with self.state.lock:
+            self.state.faults.clear()
+            self.state.stream_faults.clear()
