@@ -1,58 +1,121 @@
-"""Quickstart: list your devices, read a variable, call a function.
+"""Quickstart: list devices, read a variable, call a function, stream a few events.
 
-    PARTICLE_ACCESS_TOKEN=... python examples/quickstart.py [DEVICE] [VARIABLE] [FUNCTION] [ARG]
+    python examples/quickstart.py
 
-With no DEVICE it lists the devices and reads the first variable of the first online device.
-Calling a function has effects on the device, so it only happens when FUNCTION is named.
+Without PARTICLE_ACCESS_TOKEN it starts the bundled local Particle Cloud (needs
+`pip install aioparticle[testing]`) with a small demo fleet. With PARTICLE_ACCESS_TOKEN set it
+talks to the real Particle Cloud: it only reads, unless you name a function to call:
+
+    PARTICLE_ACCESS_TOKEN=... python examples/quickstart.py [DEVICE] [FUNCTION] [ARG]
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
+from contextlib import AsyncExitStack
+
+import anyio
 
 from aioparticle import DeviceOfflineError, ParticleClient, ParticleError
 
 
+async def tour(
+    client: ParticleClient,
+    device_id: str | None,
+    function: str | None,
+    arg: str,
+    *,
+    simulate: object = None,
+) -> None:
+    devices = await client.devices.list()
+    print(f"Your devices ({len(devices)}):")
+    for device in devices:
+        state = "online " if device.online else "offline"
+        print(f"  {state}  {device.id}  {device.name or '(unnamed)'}")
+
+    online = [d for d in devices if d.online]
+    if device_id is None:
+        if not online:
+            print("\nNo device is online; nothing more to show.")
+            return
+        device_id = online[0].id
+    details = await client.devices.get(device_id)
+    print(
+        f"\n{details.name} exposes variables {sorted(details.variables)} "
+        f"and functions {details.functions}"
+    )
+
+    try:
+        for variable in sorted(details.variables)[:3]:
+            value = await client.devices.get_variable(device_id, variable)
+            print(f"  read   {variable} = {value.result!r}")
+        if function:
+            result = await client.devices.call_function(device_id, function, arg)
+            print(f"  called {function}({arg!r}) -> {result.return_value}")
+    except DeviceOfflineError:
+        print(f"  {details.name} is offline or did not answer in time.")
+
+    print("\nStreaming your devices' events (up to 5, for at most 10 s):")
+    received = 0
+    with anyio.move_on_after(10):
+        async with client.events.stream(device="mine") as events:
+            if callable(simulate):
+                simulate()
+            async for event in events:
+                when = event.published_at.strftime("%H:%M:%S") if event.published_at else "?"
+                print(f"  {when}  {event.name:<14} {event.data!r:<12} from {event.device_id}")
+                received += 1
+                if received == 5:
+                    break
+    if not received:
+        print("  (no events in 10 s)")
+
+
 async def main(argv: list[str]) -> int:
-    if not os.environ.get("PARTICLE_ACCESS_TOKEN"):
-        print("Set PARTICLE_ACCESS_TOKEN to a Particle access token (`particle token create`).")
-        return 2
-    device_id, variable, function, arg = (argv + [None] * 4)[:4]
-    async with ParticleClient() as client:
-        devices = await client.devices.list()
-        print(f"{len(devices)} device(s):")
-        for device in devices:
-            state = "online " if device.online else "offline"
-            print(f"  {state}  {device.id}  {device.name or '(unnamed)'}")
-        if device_id is None:
-            online = [d for d in devices if d.online]
-            if not online:
-                print("No device is online; nothing more to do.")
-                return 0
-            device_id = online[0].id
-        details = await client.devices.get(device_id)
-        print(
-            f"\n{details.name} exposes variables {sorted(details.variables)} "
-            f"and functions {details.functions}"
-        )
-        variable = variable or next(iter(sorted(details.variables)), None)
-        try:
-            if variable:
-                value = await client.devices.get_variable(device_id, variable)
-                print(f"  {variable} = {value.result!r}")
-            if function:
-                result = await client.devices.call_function(device_id, function, arg or "")
-                print(f"  {function}({arg or ''!r}) returned {result.return_value}")
-        except DeviceOfflineError:
-            print(f"  {details.name} is offline or did not answer in time.")
+    device_id, function, arg = [*argv, None, None, ""][:3]
+    async with AsyncExitStack() as stack:
+        simulate = None
+        if os.environ.get("PARTICLE_ACCESS_TOKEN"):
+            client = ParticleClient()
+            print(f"Using the Particle Cloud at {client.base_url}\n")
+        else:
+            try:
+                from aioparticle.testing import DEMO_DEVICE_ID, LocalCloud, seed_demo
+            except ImportError:
+                print(
+                    "PARTICLE_ACCESS_TOKEN is not set and the local cloud is not installed:\n"
+                    "  pip install 'aioparticle[testing]'   (or set PARTICLE_ACCESS_TOKEN)"
+                )
+                return 2
+            cloud = await stack.enter_async_context(LocalCloud())
+            seed_demo(cloud)
+            client = ParticleClient(cloud.token, base_url=cloud.url)
+            print(
+                f"PARTICLE_ACCESS_TOKEN is not set: using the local Particle Cloud at "
+                f"{cloud.url}\n(set PARTICLE_ACCESS_TOKEN to use your real devices)\n"
+            )
+            device_id, function, arg = (
+                device_id or DEMO_DEVICE_ID,
+                function or "door",
+                arg or "open",
+            )
+            garage = cloud.devices[DEMO_DEVICE_ID]
+
+            def simulate() -> None:  # the demo device publishes a few readings
+                for n, temp in enumerate(("21.4", "21.6", "21.9", "22.1")):
+                    garage.publish("temp", temp)
+                    if n == 1:
+                        garage.publish("door/state", "closed")
+
+        await stack.enter_async_context(client)
+        await tour(client, device_id, function, arg or "", simulate=simulate)
     return 0
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(main(sys.argv[1:])))
+        sys.exit(anyio.run(main, sys.argv[1:]))
     except ParticleError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -26,16 +26,18 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._pagination import AsyncPaginator, Page, PageMeta
+from ._streaming import EventStream, MalformedFrame, Reconnect
 from ._version import __version__
 from .models import (
     ClaimResult,
     CoreInfo,
     Device,
+    Event,
     FunctionResult,
     UpdatedDevice,
     VariableValue,
 )
-from .resources import DeviceAttributes, Devices
+from .resources import DeviceAttributes, Devices, Events
 
 __all__ = [
     "API_URL",
@@ -56,9 +58,13 @@ __all__ = [
     "DeviceOfflineError",
     "DeviceTimeoutError",
     "Devices",
+    "Event",
+    "EventStream",
+    "Events",
     "FunctionResult",
     "InternalServerError",
     "InvalidArgumentError",
+    "MalformedFrame",
     "MissingAccessTokenError",
     "NotFoundError",
     "Page",
@@ -67,6 +73,7 @@ __all__ = [
     "ParticleError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Reconnect",
     "StreamError",
     "UnknownFunctionError",
     "UnknownVariableError",

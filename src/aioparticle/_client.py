@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import weakref
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import TracebackType
@@ -29,12 +30,14 @@ from ._exceptions import (
 )
 from ._parsing import NotOkError, parse_json, parse_model
 from ._paths import validate_request_path
+from ._streaming import EventStream, StreamBudget
 from ._version import __version__
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .resources.devices import Devices
+    from .resources.events import Events
     from .types import FileInput, JSONValue, QueryValue
 
 __all__ = [
@@ -116,13 +119,15 @@ def _encode_params(params: Mapping[str, QueryValue | None] | None) -> dict[str, 
 class _Shared:
     """State shared by a client and every view made with `with_options`."""
 
-    __slots__ = ("closed", "http", "limiter", "owns_http")
+    __slots__ = ("closed", "http", "limiter", "owns_http", "stream_budget", "streams")
 
     def __init__(self, http: httpx.AsyncClient, *, owns_http: bool, max_concurrency: int) -> None:
         self.http = http
         self.owns_http = owns_http
         self.closed = False
         self.limiter = anyio.CapacityLimiter(max_concurrency)
+        self.stream_budget = StreamBudget()
+        self.streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
 
 
 class ParticleClient:
@@ -332,6 +337,13 @@ class ParticleClient:
 
         return Devices(self)
 
+    @cached_property
+    def events(self) -> Events:
+        """Events: stream them (reconnecting, typed) and publish them."""
+        from .resources.events import Events
+
+        return Events(self)
+
     # ------------------------------------------------------------------ lifecycle
 
     async def aclose(self) -> None:
@@ -342,6 +354,8 @@ class ParticleClient:
         if self._is_view or self._shared.closed:
             return
         self._shared.closed = True
+        for stream in list(self._shared.streams):
+            await stream._close_from_client()
         if self._shared.owns_http:
             await self._shared.http.aclose()
 

@@ -24,6 +24,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "aioparticle.testing needs the 'testing' extra: pip install 'aioparticle[testing]'"
     ) from exc
 
+from ._demo import DEMO_DEVICE_ID, seed_demo
 from ._server import LocalCloud
 from ._state import (
     CloudState,
@@ -37,6 +38,7 @@ from ._state import (
 )
 
 __all__ = [
+    "DEMO_DEVICE_ID",
     "CloudState",
     "FakeDevice",
     "FakeOrg",
@@ -46,4 +48,5 @@ __all__ = [
     "LocalCloud",
     "PublishedEvent",
     "StreamFault",
+    "seed_demo",
 ]

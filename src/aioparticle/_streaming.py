@@ -1,0 +1,570 @@
+"""Server-Sent Events: an incremental parser and `EventStream`, which reconnects for days."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+from httpx_sse import ServerSentEvent, SSEError
+from pydantic import ValidationError
+
+from . import _retry
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    ClientClosedError,
+    MissingAccessTokenError,
+    StreamError,
+    make_status_error,
+    scrub,
+)
+from .models.events import Event
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._client import ParticleClient
+
+__all__ = [
+    "DEFAULT_IDLE_TIMEOUT",
+    "EventStream",
+    "MalformedFrame",
+    "Reconnect",
+    "SSEParser",
+    "StreamBudget",
+]
+
+logger = logging.getLogger("aioparticle.events")
+
+#: Seconds without a byte (event or keep-alive) after which a stream is presumed dead.
+DEFAULT_IDLE_TIMEOUT = 30.0
+#: Largest frame kept in memory; a larger one is dropped and reported.
+DEFAULT_MAX_FRAME_BYTES = 256 * 1024
+#: Particle allows 100 stream opens per 5 minutes and 100 concurrent streams per IP.
+OPEN_LIMIT = 100
+OPEN_WINDOW = 300.0
+CONCURRENT_LIMIT = 100
+#: Reconnect backoff: first wait, cap.
+RECONNECT_BASE = 1.0
+RECONNECT_CAP = 30.0
+#: A stream that stayed up this long resets the backoff.
+HEALTHY_AFTER = 60.0
+
+_END_STATUSES = frozenset({400, 401, 403, 404, 405, 410})
+
+
+@dataclass(frozen=True)
+class MalformedFrame:
+    """A frame that could not become an `Event` (bad JSON, oversized): skipped, reported."""
+
+    name: str | None
+    data: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Passed to `on_reconnect` each time a stream is re-established.
+
+    Particle cannot replay what was published while the stream was down: use this to resync.
+    """
+
+    attempt: int
+    reason: str
+    downtime: float
+
+
+class SSEParser:
+    """Incremental `text/event-stream` parser working on bytes.
+
+    Lines may end in LF, CRLF or CR, and a chunk may end anywhere (inside a CRLF pair or a
+    multi-byte UTF-8 character). Frames larger than `max_frame_bytes` are dropped and reported
+    through `oversized`, so memory stays bounded whatever the server sends.
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_data",
+        "_event",
+        "_has_data",
+        "_pending_cr",
+        "_size",
+        "_skipping",
+        "comments",
+        "max_frame_bytes",
+        "oversized",
+    )
+
+    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+        self.max_frame_bytes = max_frame_bytes
+        self.comments = 0
+        self.oversized = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget any partial frame (after a reconnect)."""
+        self._buffer = b""
+        self._pending_cr = False
+        self._event: str | None = None
+        self._data: list[str] = []
+        self._has_data = False
+        self._size = 0
+        self._skipping = False
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Parse `chunk`; return the frames it completes."""
+        if self._pending_cr:
+            self._pending_cr = False
+            if chunk.startswith(b"\n"):
+                chunk = chunk[1:]
+        if chunk.endswith(b"\r"):
+            self._pending_cr = True
+            chunk = chunk[:-1] + b"\n"
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\r" in buffer:
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = buffer.split(b"\n")
+        self._buffer = lines.pop()
+        if len(self._buffer) > self.max_frame_bytes:
+            self._buffer = b""
+            self._start_skipping()
+        frames: list[ServerSentEvent] = []
+        for line in lines:
+            frame = self._line(line)
+            if frame is not None:
+                frames.append(frame)
+        return frames
+
+    def _start_skipping(self) -> None:
+        if not self._skipping:
+            self.oversized += 1
+        self._skipping = True
+        self._data = []
+        self._event = None
+
+    def _line(self, line: bytes) -> ServerSentEvent | None:
+        if not line:
+            return self._dispatch()
+        if line[0] == 58:  # b":" comment (keep-alive)
+            self.comments += 1
+            return None
+        if self._skipping:
+            return None
+        field, sep, value = line.partition(b":")
+        if sep and value[:1] == b" ":
+            value = value[1:]
+        if field == b"data":
+            self._size += len(value) + 1
+            if self._size > self.max_frame_bytes:
+                self._start_skipping()
+                return None
+            self._data.append(value.decode("utf-8", "replace"))
+            self._has_data = True
+        elif field == b"event":
+            self._event = value.decode("utf-8", "replace")
+        # `id` and `retry` carry nothing for Particle streams; unknown fields are ignored
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        skipping, has_data, event = self._skipping, self._has_data, self._event
+        data = "\n".join(self._data) if has_data else ""
+        self._event = None
+        self._data = []
+        self._has_data = False
+        self._size = 0
+        self._skipping = False
+        if skipping or (not has_data and event is None):
+            return None
+        return ServerSentEvent(event=event or "message", data=data)
+
+
+class StreamBudget:
+    """Particle's per-IP stream limits, shared by every stream of one client.
+
+    Opens are spaced so that no more than `OPEN_LIMIT` happen in any `OPEN_WINDOW` seconds;
+    more than `CONCURRENT_LIMIT` streams open at once is refused.
+    """
+
+    def __init__(
+        self,
+        open_limit: int = OPEN_LIMIT,
+        window: float = OPEN_WINDOW,
+        concurrent_limit: int = CONCURRENT_LIMIT,
+    ) -> None:
+        self.open_limit = open_limit
+        self.window = window
+        self.concurrent_limit = concurrent_limit
+        self.open_streams = 0
+        self._opens: deque[float] = deque()
+        self._lock = anyio.Lock()
+
+    def wait_time(self, now: float) -> float:
+        while self._opens and now - self._opens[0] >= self.window:
+            self._opens.popleft()
+        if len(self._opens) < self.open_limit:
+            return 0.0
+        return self._opens[0] + self.window - now
+
+    async def acquire_open(self) -> None:
+        """Wait until one more stream may be opened, then count it."""
+        async with self._lock:
+            while True:
+                delay = self.wait_time(time.monotonic())
+                if delay <= 0:
+                    break
+                logger.warning("event stream open budget used up; waiting %.1fs", delay)
+                await _retry.sleep(delay)
+            self._opens.append(time.monotonic())
+
+
+Callback = Callable[[Any], "Awaitable[None] | None"]
+
+
+class EventStream:
+    """An async iterator of `Event`s over one Particle event stream, reconnecting as needed.
+
+    Use it as `async with client.events.stream(...) as events: async for event in events:`;
+    iterating without `async with` works too (call `aclose()` when done). Leaving the block,
+    breaking out, cancelling the consumer or closing the client closes the connection.
+
+    Events are read from the socket only when the consumer asks for the next one, so a slow
+    consumer slows the stream (TCP backpressure) instead of growing memory; a frame is at most
+    `max_frame_bytes`.
+    """
+
+    def __init__(
+        self,
+        client: ParticleClient,
+        path: str,
+        *,
+        reconnect: bool = True,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        dedupe: int = 0,
+        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
+        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._client = client
+        self.path = path
+        self.reconnect = reconnect
+        self.idle_timeout = idle_timeout
+        self._parser = SSEParser(max_frame_bytes)
+        self._on_reconnect = on_reconnect
+        self._on_malformed = on_malformed
+        self._seen: OrderedDict[tuple[str, str, str | None, str | None], None] | None = (
+            OrderedDict() if dedupe > 0 else None
+        )
+        self._dedupe = dedupe
+        self._response: httpx.Response | None = None
+        self._chunks: Any = None
+        self._pending: deque[Event] = deque()
+        self._closed = False
+        self._read_scope: anyio.CancelScope | None = None
+        self._holding_slot = False
+        self._connected_at = 0.0
+        self._dropped_at: float | None = None
+        self._drop_reason = ""
+        self._failures = 0
+        #: times the stream was re-established after a drop
+        self.reconnects = 0
+        #: events delivered to the consumer
+        self.events_received = 0
+        #: frames skipped as malformed or oversized
+        self.malformed_frames = 0
+        #: duplicates skipped (with `dedupe`)
+        self.duplicates_skipped = 0
+        #: `time.monotonic()` of the last byte received
+        self.last_activity: float | None = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("open" if self._response else "idle")
+        return (
+            f"<EventStream {self.path} {state} events={self.events_received} "
+            f"reconnects={self.reconnects}>"
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open right now."""
+        return self._response is not None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Self:
+        if self._response is None and not self._closed:
+            await self._connect(initial=True)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the stream and its connection; no reconnect follows. Idempotent."""
+        self._closed = True
+        if self._read_scope is not None:
+            # another task is blocked reading: cancel the read; that task closes the response
+            self._read_scope.cancel()
+        await self._close_response()
+        self._client._shared.streams.discard(self)
+
+    async def _close_from_client(self) -> None:
+        self._closed = True
+        if self._read_scope is not None:
+            self._read_scope.cancel()  # the reading task closes the response
+        else:
+            await self._close_response()
+
+    async def _close_response(self) -> None:
+        response, chunks = self._response, self._chunks
+        self._response = self._chunks = None
+        if self._holding_slot:
+            self._holding_slot = False
+            self._client._shared.stream_budget.open_streams -= 1
+        with anyio.CancelScope(shield=True):
+            if chunks is not None:
+                await chunks.aclose()
+            if response is not None:
+                await response.aclose()
+
+    # ------------------------------------------------------------------ iteration
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        while True:
+            if self._pending:
+                event = self._pending.popleft()
+                self.events_received += 1
+                return event
+            if self._closed or self._client.is_closed:
+                await self._close_response()
+                raise StopAsyncIteration
+            if self._response is None:
+                await self._connect(initial=False)
+                continue
+            chunk = await self._read()
+            if chunk is not None:
+                await self._parse(chunk)
+
+    async def _read(self) -> bytes | None:
+        """The next chunk, or None after the connection was dropped (and noted)."""
+        with anyio.CancelScope() as scope:
+            self._read_scope = scope
+            try:
+                chunk: bytes = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                await self._drop("the server ended the stream")
+                return None
+            except httpx.ReadTimeout:
+                await self._drop(f"no data for {self.idle_timeout:g}s (stream presumed dead)")
+                return None
+            except (httpx.TransportError, SSEError) as exc:
+                await self._drop(f"connection lost: {type(exc).__name__}: {exc}")
+                return None
+            finally:
+                self._read_scope = None
+            self.last_activity = time.monotonic()
+            return chunk
+        # the read was cancelled by aclose() or the client closing
+        await self._close_response()
+        return None
+
+    async def _parse(self, chunk: bytes) -> None:
+        frames = self._parser.feed(chunk)
+        if self._parser.oversized:
+            self.malformed_frames += self._parser.oversized
+            await self._report(
+                MalformedFrame(None, "", f"frame over {self._parser.max_frame_bytes} bytes dropped")
+            )
+            self._parser.oversized = 0
+        for frame in frames:
+            try:
+                payload = json.loads(frame.data)
+                if not isinstance(payload, dict):
+                    raise TypeError("payload is not a JSON object")
+                payload["name"] = frame.event
+                payload["raw"] = frame.data
+                event = Event.model_validate(payload)
+            except (ValueError, TypeError, ValidationError) as exc:
+                self.malformed_frames += 1
+                await self._report(MalformedFrame(frame.event, frame.data, str(exc)[:200]))
+                continue
+            if self._seen is not None:
+                key = (event.name, event.data, event.device_id, frame.data)
+                if key in self._seen:
+                    self.duplicates_skipped += 1
+                    continue
+                self._seen[key] = None
+                if len(self._seen) > self._dedupe:
+                    self._seen.popitem(last=False)
+            self._pending.append(event)
+
+    async def _report(self, frame: MalformedFrame) -> None:
+        logger.warning("skipping malformed event frame on %s: %s", self.path, frame.reason)
+        if self._on_malformed is not None:
+            result = self._on_malformed(frame)
+            if result is not None:
+                await result
+
+    async def _drop(self, reason: str) -> None:
+        logger.info("event stream %s dropped: %s", self.path, reason)
+        # a connection that lived long was healthy: reconnect at once; a short-lived one
+        # counts as a failure, so a server that accepts and drops is not hammered
+        if time.monotonic() - self._connected_at >= HEALTHY_AFTER:
+            self._failures = 0
+        else:
+            self._failures += 1
+        self._dropped_at = time.monotonic()
+        self._drop_reason = reason
+        await self._close_response()
+        if not self.reconnect:
+            self._closed = True
+            raise StreamError(f"event stream {self.path} ended: {reason}")
+
+    # ------------------------------------------------------------------ connecting
+
+    async def _connect(self, *, initial: bool) -> None:
+        client = self._client
+        shared = client._shared
+        budget = shared.stream_budget
+        retry_after: float | None = None
+        while True:
+            if self._failures:
+                await self._backoff(retry_after)
+            if self._closed or client.is_closed:
+                raise (
+                    StopAsyncIteration
+                    if not initial
+                    else ClientClosedError("this ParticleClient has been closed")
+                )
+            if client._auth is None:
+                raise MissingAccessTokenError(
+                    "no access token: pass ParticleClient(access_token=...) or set "
+                    "PARTICLE_ACCESS_TOKEN"
+                )
+            if budget.open_streams >= budget.concurrent_limit:
+                raise StreamError(
+                    f"{budget.concurrent_limit} event streams are already open on this client "
+                    "(Particle's per-IP limit): share one stream with a broad prefix instead"
+                )
+            await budget.acquire_open()
+            failure: Exception
+            retry_after = None
+            try:
+                response = await self._open()
+            except TimeoutError:
+                failure = APIConnectionError(
+                    f"event stream did not answer in time [GET {self.path}]",
+                    method="GET",
+                    path=self.path,
+                )
+            except httpx.TransportError as exc:
+                failure = APIConnectionError(
+                    scrub(
+                        f"could not open event stream: {type(exc).__name__}: {exc} "
+                        f"[GET {self.path}]",
+                        client._secrets(),
+                    ),
+                    method="GET",
+                    path=self.path,
+                )
+                failure.__cause__ = exc
+            else:
+                kind = response.headers.get("content-type", "").partition(";")[0].strip()
+                if response.status_code == 200 and kind == "text/event-stream":
+                    await self._opened(response)
+                    return
+                await response.aread()
+                await response.aclose()
+                if response.status_code == 200:
+                    raise StreamError(
+                        f"expected an event stream from GET {self.path}, got content-type {kind!r}"
+                    )
+                retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+                failure = make_status_error(
+                    response,
+                    method="GET",
+                    path=self.path,
+                    retry_after=retry_after,
+                    secrets=client._secrets(),
+                )
+                if isinstance(failure, APIStatusError) and (
+                    failure.status_code in _END_STATUSES or failure.status_code < 400
+                ):
+                    self._closed = True
+                    raise failure
+            if not self.reconnect:
+                self._closed = True
+                raise failure
+            self._failures += 1
+            logger.info("event stream %s could not open: %s", self.path, failure)
+
+    async def _backoff(self, retry_after: float | None) -> None:
+        delay = backoff_delay(self._failures)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        logger.info("event stream %s: reconnecting in %.1fs", self.path, delay)
+        with anyio.CancelScope() as scope:  # aclose() from another task ends the wait
+            self._read_scope = scope
+            try:
+                await _retry.sleep(delay)
+            finally:
+                self._read_scope = None
+
+    async def _open(self) -> httpx.Response:
+        client = self._client
+        http = client._shared.http
+        timeout = httpx.Timeout(self.idle_timeout, connect=client._connect_timeout)
+        headers = {
+            **client._headers,
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "Cache-Control": "no-cache",
+        }
+        request = http.build_request(
+            "GET", client._base_url + self.path, headers=headers, timeout=timeout
+        )
+        with anyio.fail_after(client._connect_timeout + self.idle_timeout):
+            return await http.send(request, auth=client._auth, stream=True, follow_redirects=False)
+
+    async def _opened(self, response: httpx.Response) -> None:
+        shared = self._client._shared
+        self._response = response
+        self._chunks = response.aiter_raw()
+        self._holding_slot = True
+        shared.stream_budget.open_streams += 1
+        shared.streams.add(self)
+        self._parser.reset()
+        now = time.monotonic()
+        self._connected_at = self.last_activity = now
+        if self._dropped_at is not None:
+            self.reconnects += 1
+            info = Reconnect(self.reconnects, self._drop_reason, now - self._dropped_at)
+            self._dropped_at = None
+            logger.info("event stream %s reconnected (#%d)", self.path, self.reconnects)
+            if self._on_reconnect is not None:
+                result = self._on_reconnect(info)
+                if result is not None:
+                    await result
+
+
+def backoff_delay(failures: int) -> float:
+    """Wait before reconnecting after `failures` consecutive failures (>= 1): 1 s doubling to
+    30 s, with jitter so that many clients do not reconnect in step."""
+    base = min(RECONNECT_BASE * 2.0 ** (failures - 1), RECONNECT_CAP)
+    return base * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography

@@ -1,0 +1,37 @@
+"""Models of the events API group."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from ._base import ParticleModel, UTCDateTime
+
+__all__ = ["Event"]
+
+
+class Event(ParticleModel):
+    """One event from a Particle event stream.
+
+    `name` comes from the frame's `event:` line (the payload does not reliably carry it);
+    `device_id` is the payload's `coreid` (`particle-internal` for events the cloud makes
+    itself); `raw` is the frame's `data:` text exactly as received.
+    """
+
+    name: str
+    data: str = ""
+    ttl: int | None = None
+    published_at: UTCDateTime | None = None
+    device_id: str | None = Field(default=None, alias="coreid")
+    product_id: int | None = Field(default=None, alias="productID")
+    raw: str = Field(default="", exclude=True, repr=False)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_as_text(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("ttl", mode="before")
+    @classmethod
+    def _ttl_as_int(cls, value: object) -> object:
+        # the docs show "60", the JavaScript client a number: accept both
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
