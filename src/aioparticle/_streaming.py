@@ -122,13 +122,14 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Parse `chunk`; return the frames it completes."""
+        if not chunk:
+            return []
         if self._pending_cr:
             self._pending_cr = False
             if chunk.startswith(b"\n"):
                 chunk = chunk[1:]
-        if chunk.endswith(b"\r"):
-            self._pending_cr = True
-            chunk = chunk[:-1] + b"\n"
+        # a CR ending the chunk ends a line now; an LF starting the next chunk then belongs to it
+        self._pending_cr = chunk.endswith(b"\r")
         buffer = self._buffer + chunk if self._buffer else chunk
         if b"\r" in buffer:
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

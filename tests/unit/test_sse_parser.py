@@ -1,0 +1,115 @@
+"""The SSE parser: line endings, multi-line data, comments, and a frame split anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from aioparticle._streaming import SSEParser
+
+STREAM = (
+    ":ok\n\n"
+    'event: temp\ndata: {"data":"21.5","ttl":60,"published_at":"2025-03-01T12:00:00.000Z",'
+    '"coreid":"0123456789abcdef01234567"}\n\n'
+    ": keep-alive\n\n"
+    "event: note\ndata: first line\ndata: second line\n\n"
+    'event: café/état\ndata: {"data":"déjà vu ✓ 🌡"}\n\n'
+    "event: error\ndata: x\n\n"
+    "data: no event line\n\n"
+    "event:nospace\ndata:tight\n\n"
+)
+EXPECTED = [
+    (
+        "temp",
+        '{"data":"21.5","ttl":60,"published_at":"2025-03-01T12:00:00.000Z",'
+        '"coreid":"0123456789abcdef01234567"}',
+    ),
+    ("note", "first line\nsecond line"),
+    ("café/état", '{"data":"déjà vu ✓ 🌡"}'),
+    ("error", "x"),
+    ("message", "no event line"),
+    ("nospace", "tight"),
+]
+
+
+def frames(parser: SSEParser, *chunks: bytes) -> list[tuple[str, str]]:
+    out = []
+    for chunk in chunks:
+        out.extend((f.event, f.data) for f in parser.feed(chunk))
+    return out
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_whole_stream_with_each_line_ending(newline: str) -> None:
+    data = STREAM.replace("\n", newline).encode()
+    parser = SSEParser()
+    assert frames(parser, data) == EXPECTED
+    assert parser.comments == 2
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_split_at_every_byte_boundary(newline: str) -> None:
+    data = STREAM.replace("\n", newline).encode()
+    for cut in range(1, len(data)):
+        parser = SSEParser()
+        assert frames(parser, data[:cut], data[cut:]) == EXPECTED, cut
+
+
+def test_one_byte_at_a_time() -> None:
+    data = STREAM.replace("\n", "\r\n").encode()
+    parser = SSEParser()
+    assert frames(parser, *(data[i : i + 1] for i in range(len(data)))) == EXPECTED
+
+
+def test_split_inside_multibyte_character() -> None:
+    data = 'event: t\ndata: {"data":"🌡"}\n\n'.encode()
+    thermometer = data.index("🌡".encode())
+    for cut in range(thermometer + 1, thermometer + 4):
+        assert frames(SSEParser(), data[:cut], data[cut:]) == [("t", '{"data":"🌡"}')]
+
+
+def test_crlf_split_between_cr_and_lf_is_one_line_break() -> None:
+    parser = SSEParser()
+    got = frames(parser, b"event: a\r", b"\ndata: 1\r", b"\n\r", b"\n")
+    assert got == [("a", "1")]
+
+
+def test_comments_only_produce_no_frames() -> None:
+    parser = SSEParser()
+    assert frames(parser, b":ok\n\n:\n\n: ping\n\n") == []
+    assert parser.comments == 3
+
+
+def test_empty_data_line_and_unknown_fields() -> None:
+    parser = SSEParser()
+    got = frames(parser, b"event: e\ndata\nid: 7\nretry: 100\nbogus: x\n\n")
+    assert got == [("e", "")]
+
+
+def test_oversized_frame_dropped_and_memory_bounded() -> None:
+    parser = SSEParser(max_frame_bytes=1000)
+    big = b"event: big\ndata: " + b"x" * 5000 + b"\n\n"
+    got = frames(parser, big, b'event: small\ndata: {"data":"ok"}\n\n')
+    assert got == [("small", '{"data":"ok"}')]
+    assert parser.oversized == 1
+
+
+def test_oversized_line_without_newline_is_not_buffered() -> None:
+    parser = SSEParser(max_frame_bytes=1000)
+    for _ in range(100):  # 100 kB of one endless line
+        assert parser.feed(b"data: " + b"y" * 1000) == []
+        assert len(parser._buffer) <= 1000
+    assert frames(parser, b"\n\nevent: next\ndata: 1\n\n") == [("next", "1")]
+    assert parser.oversized == 1
+
+
+def test_multiline_data_over_the_limit_is_dropped() -> None:
+    parser = SSEParser(max_frame_bytes=100)
+    chunk = b"event: m\n" + b"data: " + b"z" * 60 + b"\n" + b"data: " + b"z" * 60 + b"\n\n"
+    assert frames(parser, chunk, b"event: ok\ndata: 2\n\n") == [("ok", "2")]
+
+
+def test_reset_forgets_partial_frame() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"event: half\ndata: {") == []
+    parser.reset()
+    assert frames(parser, b"event: whole\ndata: 1\n\n") == [("whole", "1")]
