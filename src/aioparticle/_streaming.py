@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import sys
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from httpx_sse import ServerSentEvent, SSEError
 from pydantic import ValidationError
 
@@ -28,6 +31,9 @@ from ._exceptions import (
     scrub,
 )
 from .models.events import Event
+
+if sys.version_info < (3, 11):  # anyio depends on the backport there
+    from exceptiongroup import BaseExceptionGroup
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -47,6 +53,8 @@ logger = logging.getLogger("aioparticle.events")
 
 #: Seconds without a byte (event or keep-alive) after which a stream is presumed dead.
 DEFAULT_IDLE_TIMEOUT = 30.0
+#: Events read ahead of the consumer inside `async with` (the reader waits when it is full).
+DEFAULT_BUFFER = 64
 #: Largest frame kept in memory; a larger one is dropped and reported.
 DEFAULT_MAX_FRAME_BYTES = 256 * 1024
 #: Particle allows 100 stream opens per 5 minutes and 100 concurrent streams per IP.
@@ -237,9 +245,11 @@ class EventStream:
     iterating without `async with` works too (call `aclose()` when done). Leaving the block,
     breaking out, cancelling the consumer or closing the client closes the connection.
 
-    Events are read from the socket only when the consumer asks for the next one, so a slow
-    consumer slows the stream (TCP backpressure) instead of growing memory; a frame is at most
-    `max_frame_bytes`.
+    Backpressure: inside `async with`, a reader task keeps at most `buffer` events ahead of the
+    consumer and then stops reading the socket, so a slow consumer slows the stream (TCP
+    backpressure) instead of growing memory; iterated bare, the stream reads only when asked.
+    A frame is at most `max_frame_bytes`. Particle cannot replay events, so events the server
+    sends while the consumer lags are not lost: they wait in the socket buffers.
     """
 
     def __init__(
@@ -253,6 +263,7 @@ class EventStream:
         dedupe: int = 0,
         on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
         on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        buffer: int = DEFAULT_BUFFER,
     ) -> None:
         self._client = client
         self.path = path
@@ -270,6 +281,11 @@ class EventStream:
         self._pending: deque[Event] = deque()
         self._closed = False
         self._read_scope: anyio.CancelScope | None = None
+        self._pump_scope: anyio.CancelScope | None = None
+        self._task_group: TaskGroup | None = None
+        self._receive: MemoryObjectReceiveStream[Event] | None = None
+        self._failure: Exception | None = None
+        self._buffer = buffer
         self._holding_slot = False
         self._connected_at = 0.0
         self._dropped_at: float | None = None
@@ -301,8 +317,21 @@ class EventStream:
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Self:
-        if self._response is None and not self._closed:
+        """Connect (errors such as 401 or 403 raise here), then read in the background.
+
+        Inside the block a reader task owned by this stream fills a bounded buffer of
+        `buffer` events; waiting for an event can then be cancelled or timed out freely
+        without losing data or the connection.
+        """
+        if self._closed:
+            raise StreamError("this event stream has been closed")
+        if self._response is None:
             await self._connect(initial=True)
+        send, receive = anyio.create_memory_object_stream[Event](self._buffer)
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group, self._receive = task_group, receive
+        task_group.start_soon(self._pump, send)
         return self
 
     async def __aexit__(
@@ -311,23 +340,48 @@ class EventStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        self._closed = True
+        self._stop_reading()
+        task_group, self._task_group = self._task_group, None
+        try:
+            if task_group is not None:
+                try:
+                    await task_group.__aexit__(exc_type, exc, tb)
+                except BaseExceptionGroup as group:
+                    # the reader never raises: the group only wraps the block's own exception,
+                    # which then propagates unwrapped
+                    if (
+                        exc is not None
+                        and len(group.exceptions) == 1
+                        and (group.exceptions[0] is exc)
+                    ):
+                        return
+                    raise
+        finally:
+            if self._receive is not None:
+                self._receive.close()
+            await self._close_response()
+            self._client._shared.streams.discard(self)
 
     async def aclose(self) -> None:
         """Close the stream and its connection; no reconnect follows. Idempotent."""
         self._closed = True
-        if self._read_scope is not None:
-            # another task is blocked reading: cancel the read; that task closes the response
-            self._read_scope.cancel()
+        self._stop_reading()
         await self._close_response()
         self._client._shared.streams.discard(self)
 
+    def _stop_reading(self) -> None:
+        if self._pump_scope is not None:
+            self._pump_scope.cancel()
+        if self._read_scope is not None:
+            # another task is blocked reading: cancel the read; that task closes the response
+            self._read_scope.cancel()
+
     async def _close_from_client(self) -> None:
         self._closed = True
-        if self._read_scope is not None:
-            self._read_scope.cancel()  # the reading task closes the response
-        else:
+        if self._pump_scope is None and self._read_scope is None:
             await self._close_response()
+        self._stop_reading()
 
     async def _close_response(self) -> None:
         response, chunks = self._response, self._chunks
@@ -341,17 +395,45 @@ class EventStream:
             if response is not None:
                 await response.aclose()
 
+    async def _pump(self, send: MemoryObjectSendStream[Event]) -> None:
+        """The background reader of `async with` mode: never raises, forwards failures."""
+        with send, anyio.CancelScope() as scope:
+            self._pump_scope = scope
+            try:
+                while True:
+                    await send.send(await self._pull())
+            except StopAsyncIteration:
+                pass
+            except Exception as exc:  # handed to the consumer, raised by __anext__
+                self._failure = exc
+            finally:
+                self._pump_scope = None
+                await self._close_response()
+
     # ------------------------------------------------------------------ iteration
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> Event:
+        if self._receive is not None:
+            try:
+                event = await self._receive.receive()
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                failure, self._failure = self._failure, None
+                if failure is not None:
+                    raise failure from None
+                raise StopAsyncIteration from None
+        else:
+            event = await self._pull()
+        self.events_received += 1
+        return event
+
+    async def _pull(self) -> Event:
+        """The next event, read from the connection by the calling task."""
         while True:
             if self._pending:
-                event = self._pending.popleft()
-                self.events_received += 1
-                return event
+                return self._pending.popleft()
             if self._closed or self._client.is_closed:
                 await self._close_response()
                 raise StopAsyncIteration
@@ -377,6 +459,14 @@ class EventStream:
             except (httpx.TransportError, SSEError) as exc:
                 await self._drop(f"connection lost: {type(exc).__name__}: {exc}")
                 return None
+            except anyio.get_cancelled_exc_class():
+                if not scope.cancel_called:
+                    # the consumer was cancelled mid-read (bare iteration): httpx cannot resume
+                    # a cancelled read, so the connection goes and the next call reconnects
+                    self._dropped_at = time.monotonic()
+                    self._drop_reason = "a read was cancelled"
+                    await self._close_response()
+                raise
             finally:
                 self._read_scope = None
             self.last_activity = time.monotonic()

@@ -10,6 +10,7 @@ from .._exceptions import InvalidArgumentError
 from .._parsing import parse_ack
 from .._paths import check_text, product_segment, scope_prefix, segment
 from .._streaming import (
+    DEFAULT_BUFFER,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_FRAME_BYTES,
     EventStream,
@@ -88,6 +89,7 @@ class Events(Resource):
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
         on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        buffer: int = DEFAULT_BUFFER,
     ) -> EventStream:
         """Open an event stream: `async with client.events.stream(device="mine") as events:`.
 
@@ -99,12 +101,15 @@ class Events(Resource):
         the connection drops or stays silent for `idle_timeout` seconds; `on_reconnect` is
         called each time so you can resync. 401, 403 and 404 end it with a typed error.
         `dedupe=N` skips an event identical to one of the last N (repeats across reconnects).
+        Inside `async with`, up to `buffer` events are read ahead of the consumer.
         """
         path = stream_path(prefix=prefix, device=device, product=product, org=org)
         if not idle_timeout > 0:
             raise InvalidArgumentError("idle_timeout must be positive")
         if isinstance(dedupe, bool) or not isinstance(dedupe, int) or dedupe < 0:
             raise InvalidArgumentError("dedupe must be an int >= 0")
+        if isinstance(buffer, bool) or not isinstance(buffer, int) or buffer < 1:
+            raise InvalidArgumentError("buffer must be an int >= 1")
         return EventStream(
             self._client,
             path,
@@ -114,6 +119,7 @@ class Events(Resource):
             dedupe=dedupe,
             on_reconnect=on_reconnect,
             on_malformed=on_malformed,
+            buffer=buffer,
         )
 
     async def publish(
