@@ -21,14 +21,25 @@ event loop; it prints its ephemeral port on stdout and is stopped when the run e
 Ctrl-C or an error. It only ever listens on 127.0.0.1.
 
 Two scenarios are run: ``sequential`` (one call after the other) and ``concurrent`` (N calls by
-``--concurrency`` worker tasks pulling from a shared counter). Both clients are warmed up first
-(sequential calls, then a concurrent burst that fills the pool), then each scenario runs
-``--rounds`` rounds alternating raw, sdk, raw, sdk... so that drift (CPU frequency, other load)
-hits both sides alike. The table reports the MEDIAN ops/s over the rounds for each side and the
-ratio ``sdk time / raw time`` (= raw ops/s / sdk ops/s): 1.00 means no overhead, 1.25 means a
-call through the SDK takes 25% longer than the bare httpx call on loopback. Against the real
-cloud (tens of milliseconds per call) the same absolute overhead is negligible; the
-``extra us/call`` column gives it in microseconds.
+``--concurrency`` worker tasks pulling from a shared counter). Both sides are warmed up first
+(``--warmup`` sequential calls, then a concurrent burst), then each scenario runs ``--rounds``
+rounds alternating raw, sdk, raw, sdk... so that drift (CPU frequency, other load) hits both
+sides alike. Every timed run uses a fresh client of its side, warmed by an untimed burst of the
+same shape (for the concurrent scenario: sequential calls, then a burst), so both sides start
+each run from the same connection-pool state (a long-lived pool's connections would expire
+during the other side's run, see below). The table reports
+the MEDIAN ops/s over the rounds for each side and the ratio ``sdk time / raw time``
+(= raw ops/s / sdk ops/s): 1.00 means no overhead, 1.25 means a call through the SDK takes 25%
+longer than the bare httpx call on loopback. Against the real cloud (tens of milliseconds per
+call) the same absolute overhead is negligible; the ``extra us/call`` column gives it in
+microseconds (wall time per call at the measured throughput, so for the concurrent scenario it
+is not a per-call latency).
+
+With dozens of pooled connections, httpcore's connection-pool bookkeeping (httpcore 1.0 scans
+every connection for each request, several times, so its cost grows with the square of the
+pool's size) dominates the concurrent scenario for both clients: its ratio dilutes the SDK's
+own cost, and the sequential ratio is the sharper measure. On a noisy machine, raise
+``--rounds``.
 
 How to run
 ----------
@@ -56,8 +67,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager, asynccontextmanager, suppress
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
@@ -118,6 +129,8 @@ def _variable_body(name: str) -> bytes:
 _NOT_FOUND = _response(404, b'{"ok":false,"error":"Not found"}')
 _NOT_ALLOWED = _response(405, b'{"ok":false,"error":"Method not allowed"}')
 _BAD_REQUEST = _response(400, b'{"ok":false,"error":"Bad request"}', close=True)
+# Open client connections, closed at shutdown (`Server.wait_closed` waits for them on 3.12+).
+_OPEN: set[asyncio.Transport] = set()
 # Whole responses by request target; bounded so a stray client cannot grow it without limit.
 _CACHE: dict[bytes, bytes] = {}
 
@@ -150,8 +163,11 @@ class _HTTPProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        _OPEN.add(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._transport is not None:
+            _OPEN.discard(self._transport)
         self._transport = None
 
     def data_received(self, data: bytes) -> None:
@@ -209,10 +225,17 @@ async def _serve() -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 
+    fd = sys.stdin.fileno()
+
     def watch_stdin() -> None:
         # The parent holds our stdin open; EOF means it has gone (or wants us gone).
+        # os.read on the raw fd: a daemon thread blocked in a buffered read would abort the
+        # interpreter at shutdown (it holds the buffer's lock).
         try:
-            sys.stdin.buffer.read()
+            while os.read(fd, 4096):
+                pass
+        except OSError:
+            pass
         finally:
             loop.call_soon_threadsafe(stop.set)
 
@@ -223,8 +246,13 @@ async def _serve() -> None:
     server = await loop.create_server(_HTTPProtocol, HOST, 0, backlog=1024)
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
-    async with server:
+    try:
         await stop.wait()
+    finally:
+        server.close()
+        for transport in list(_OPEN):
+            transport.close()
+        await server.wait_closed()
 
 
 def serve() -> int:
@@ -272,13 +300,16 @@ class ServerProcess(AbstractContextManager["ServerProcess"]):
             return
         try:
             if proc.stdin is not None:
-                proc.stdin.close()
-            proc.terminate()
+                proc.stdin.close()  # the server's cue to shut down
             try:
-                proc.wait(timeout=5)
+                proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         finally:
             if proc.stdout is not None:
                 proc.stdout.close()
@@ -316,77 +347,104 @@ async def run_concurrent(call: Call, calls: int, concurrency: int) -> float:
     return time.perf_counter() - start
 
 
-async def bench(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
+SIDES = ("raw", "sdk")
+
+
+@asynccontextmanager
+async def open_side(side: str, server_url: str) -> AsyncIterator[Call]:
+    """A fresh client of one side, as a zero-argument coroutine function making one call."""
     import httpx
 
     from aioparticle import ParticleClient
 
-    limits = httpx.Limits(**LIMITS_KWARGS)
-    timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-    raw_url = f"{server_url}/v1/devices/{DEVICE_ID}/{VARIABLE}"
-
-    async with (
-        httpx.AsyncClient(
+    if side == "raw":
+        limits = httpx.Limits(**LIMITS_KWARGS)
+        timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
+        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+        url = f"{server_url}/v1/devices/{DEVICE_ID}/{VARIABLE}"
+        async with httpx.AsyncClient(
             limits=limits, timeout=timeout, headers=headers, follow_redirects=False
-        ) as http,
-        ParticleClient(TOKEN, base_url=server_url) as client,
-    ):
+        ) as http:
 
-        async def raw_call() -> object:
-            response = await http.get(raw_url)
-            if response.status_code != 200:
-                raise RuntimeError(f"unexpected status {response.status_code}")
-            return json.loads(response.content)["result"]
+            async def raw_call() -> object:
+                response = await http.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f"unexpected status {response.status_code}")
+                return json.loads(response.content)["result"]
 
-        async def sdk_call() -> object:
-            value = await client.devices.get_variable(DEVICE_ID, VARIABLE)
-            return value.result
+            yield raw_call
+    else:
+        async with ParticleClient(TOKEN, base_url=server_url) as client:
 
-        for side, call in (("raw", raw_call), ("sdk", sdk_call)):
+            async def sdk_call() -> object:
+                value = await client.devices.get_variable(DEVICE_ID, VARIABLE)
+                return value.result
+
+            yield sdk_call
+
+
+async def bench(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
+    async def concurrent(call: Call, n: int) -> float:
+        return await run_concurrent(call, n, args.concurrency)
+
+    async def warm_sequential(call: Call) -> None:
+        await run_sequential(call, args.warmup)
+
+    async def warm_concurrent(call: Call) -> None:
+        # Sequential calls first: a burst of `concurrency` calls into an EMPTY pool makes httpcore
+        # open one connection per worker, and those linger until keepalive_expiry (5 s), during
+        # which its pool bookkeeping (quadratic in the number of connections) slows every call
+        # about threefold. From a warm connection the pool settles at its working set at once.
+        await run_sequential(call, args.warmup)
+        await run_concurrent(call, max(args.warmup, args.concurrency * 4), args.concurrency)
+
+    # name: (timed calls, runner, untimed warm-up before each timed run)
+    scenarios: dict[
+        str, tuple[int, Callable[[Call, int], Awaitable[float]], Callable[[Call], Awaitable[None]]]
+    ] = {
+        "sequential": (args.sequential_calls, run_sequential, warm_sequential),
+        "concurrent": (args.concurrent_calls, concurrent, warm_concurrent),
+    }
+
+    # Check both sides, and warm up code paths and caches in both shapes.
+    for side in SIDES:
+        async with open_side(side, server_url) as call:
             got = await call()
             if got != EXPECTED_RESULT:
                 raise RuntimeError(f"{side} call returned {got!r}, expected {EXPECTED_RESULT}")
+            await warm_concurrent(call)
 
-        # Warm-up: code paths, caches, and a pool filled to the concurrency level.
-        for call in (raw_call, sdk_call):
-            await run_sequential(call, args.warmup)
-            await run_concurrent(call, max(args.warmup, args.concurrency * 4), args.concurrency)
-
-        scenarios: dict[str, Callable[[Call], Awaitable[float]]] = {
-            "sequential": lambda call: run_sequential(call, args.sequential_calls),
-            "concurrent": lambda call: run_concurrent(
-                call, args.concurrent_calls, args.concurrency
-            ),
+    # Every timed run gets a fresh client, warmed the same way, so both sides start each run from
+    # the same connection-pool state. With shared long-lived clients that state would depend on
+    # history: a pool's connections expire (keepalive_expiry = 5 s) while the other side runs.
+    results: dict[str, Any] = {}
+    for scenario, (n_calls, runner, warm) in scenarios.items():
+        ops: dict[str, list[float]] = {side: [] for side in SIDES}
+        for round_no in range(args.rounds):
+            for side in SIDES:
+                async with open_side(side, server_url) as call:
+                    await warm(call)
+                    ops[side].append(n_calls / await runner(call, n_calls))
+            print(
+                f"  {scenario:<10} round {round_no + 1}/{args.rounds}: "
+                f"raw {ops['raw'][-1]:>9,.0f} ops/s   sdk {ops['sdk'][-1]:>9,.0f} ops/s",
+                flush=True,
+            )
+        raw_median = statistics.median(ops["raw"])
+        sdk_median = statistics.median(ops["sdk"])
+        results[scenario] = {
+            "calls": n_calls,
+            "concurrency": args.concurrency if scenario == "concurrent" else 1,
+            "raw_ops_per_s": raw_median,
+            "sdk_ops_per_s": sdk_median,
+            "ratio": raw_median / sdk_median,
+            "extra_us_per_call": (1 / sdk_median - 1 / raw_median) * 1e6,
+            "raw_best_ops_per_s": max(ops["raw"]),
+            "sdk_best_ops_per_s": max(ops["sdk"]),
+            "raw_rounds": ops["raw"],
+            "sdk_rounds": ops["sdk"],
         }
-        calls = {"sequential": args.sequential_calls, "concurrent": args.concurrent_calls}
-        results: dict[str, Any] = {}
-        for scenario, runner in scenarios.items():
-            ops: dict[str, list[float]] = {"raw": [], "sdk": []}
-            for round_no in range(args.rounds):
-                for side, call in (("raw", raw_call), ("sdk", sdk_call)):
-                    elapsed = await runner(call)
-                    ops[side].append(calls[scenario] / elapsed)
-                print(
-                    f"  {scenario:<10} round {round_no + 1}/{args.rounds}: "
-                    f"raw {ops['raw'][-1]:>9,.0f} ops/s   sdk {ops['sdk'][-1]:>9,.0f} ops/s",
-                    flush=True,
-                )
-            raw_median = statistics.median(ops["raw"])
-            sdk_median = statistics.median(ops["sdk"])
-            results[scenario] = {
-                "calls": calls[scenario],
-                "concurrency": args.concurrency if scenario == "concurrent" else 1,
-                "raw_ops_per_s": raw_median,
-                "sdk_ops_per_s": sdk_median,
-                "ratio": raw_median / sdk_median,
-                "extra_us_per_call": (1 / sdk_median - 1 / raw_median) * 1e6,
-                "raw_best_ops_per_s": max(ops["raw"]),
-                "sdk_best_ops_per_s": max(ops["sdk"]),
-                "raw_rounds": ops["raw"],
-                "sdk_rounds": ops["sdk"],
-            }
-        return results
+    return results
 
 
 def run_client(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
@@ -455,7 +513,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def print_table(args: argparse.Namespace, results: dict[str, Any]) -> None:
     header = (
-        f"{'scenario':<24}{'raw ops/s':>12}{'sdk ops/s':>12}"
+        f"{'scenario':<34}{'raw ops/s':>12}{'sdk ops/s':>12}"
         f"{'ratio (sdk/raw time)':>23}{'extra us/call':>15}"
     )
     print()
@@ -467,7 +525,7 @@ def print_table(args: argparse.Namespace, results: dict[str, Any]) -> None:
             f", {r['concurrency']} in flight)" if scenario == "concurrent" else ")"
         )
         print(
-            f"{label:<24}{r['raw_ops_per_s']:>12,.0f}{r['sdk_ops_per_s']:>12,.0f}"
+            f"{label:<34}{r['raw_ops_per_s']:>12,.0f}{r['sdk_ops_per_s']:>12,.0f}"
             f"{r['ratio']:>23.3f}{r['extra_us_per_call']:>15.1f}"
         )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Collection
+from functools import lru_cache
 from urllib.parse import quote
 
 from ._exceptions import InvalidArgumentError
@@ -35,8 +36,8 @@ DEVICE_RESERVED = frozenset({"events"})
 _FORBIDDEN = {"/": "'/'", "\\": "'\\'", "?": "'?'", "#": "'#'"}
 
 
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in value)
+# Unicode category Cc: C0 controls, DEL and C1 controls.
+_has_control = re.compile("[\x00-\x1f\x7f-\x9f]").search
 
 
 def check_text(value: object, what: str, *, max_length: int, allow_empty: bool = False) -> str:
@@ -69,6 +70,12 @@ def segment(
     characters, values longer than `max_length`, and words in `reserved` (which would change the
     endpoint). Raises `InvalidArgumentError` (a `ValueError`) before any I/O.
     """
+    if type(value) is str:
+        return _segment(value, what, max_length, frozenset(reserved))
+    return _segment_uncached(value, what, max_length, frozenset(reserved))
+
+
+def _segment_uncached(value: object, what: str, max_length: int, reserved: frozenset[str]) -> str:
     text = check_text(value, what, max_length=max_length)
     if text.strip() in (".", ".."):
         raise InvalidArgumentError(f"{what} must not be {text!r}")
@@ -78,6 +85,10 @@ def segment(
     if text.lower() in reserved:
         raise InvalidArgumentError(f"{what} must not be {text!r}: that names another endpoint")
     return quote(text, safe="")
+
+
+# Ids and names repeat across calls (a poller reads the same devices again and again).
+_segment = lru_cache(maxsize=4096)(_segment_uncached)
 
 
 def product_segment(product: ProductRef) -> str:
