@@ -11,6 +11,8 @@ import respx
 
 from aioparticle import ParticleClient, _retry
 
+pytest_plugins = ["aioparticle.testing.pytest_plugin", "pytester"]
+
 API = "https://api.particle.io"
 #: A token value distinctive enough to grep for in URLs, logs, reprs and messages.
 TOKEN = "7f3c9e1d5b2a8e6f4c0d9b7a5e3c1f2d4b6a8c0e"

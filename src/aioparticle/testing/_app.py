@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +26,7 @@ PERMISSION_INFO = (
     "https://api.particle.io/v1/devices?access_token={token}"
 )
 MAX_PER_PAGE = 100
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 DEFAULT_PER_PAGE = 25
 
 
@@ -312,7 +314,7 @@ class _Api:
                 key = {
                     "deviceName": lambda d: d.name,
                     "deviceId": lambda d: d.id,
-                    "lastConnection": lambda d: d.last_heard or utcnow().min,
+                    "lastConnection": lambda d: d.last_heard or _NEVER,
                     "firmwareVersion": lambda d: d.firmware_version or 0,
                 }[sort_attr]
                 devices.sort(key=key, reverse=query.get("sortDir") == "desc")
@@ -421,7 +423,13 @@ class _Api:
                 raise _Error(404, {"ok": False, "error": "timed out"})
             if name not in device.variables:
                 raise _Error(404, {"ok": False, "error": f"Unknown Variable: {name}"})
-            value = device.read_variable(name)
+            try:
+                value = device.read_variable(name)
+            except Exception as exc:  # the fake firmware crashed: report it like the cloud would
+                detail = str(exc) or type(exc).__name__
+                raise _Error(
+                    500, {"ok": False, "error": f"Variable {name} failed: {detail}"}
+                ) from None
             return _json(
                 {
                     "name": name,
@@ -493,6 +501,8 @@ class _Api:
     async def public_stream(self, request: Request) -> Response:
         self.auth(request)
         prefix = request.path_params["prefix"]
+        if not prefix:
+            return await self.public_stream_without_prefix(request)
         return await self.sse(request, lambda e: not e.private and e.name.startswith(prefix))
 
     async def mine_stream(self, request: Request) -> Response:

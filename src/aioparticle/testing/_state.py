@@ -153,6 +153,7 @@ class FakeDevice:
         #: every variable read, oldest first (variable names)
         self.reads: list[str] = []
         self.pings = 0
+        self._variable_types: dict[str, str] = {}
 
     def __repr__(self) -> str:
         state = "online" if self.online else "offline"
@@ -178,7 +179,18 @@ class FakeDevice:
     def read_variable(self, name: str) -> bool | int | float | str:
         source = self.variables[name]
         self.reads.append(name)
-        return source() if callable(source) else source
+        value = source() if callable(source) else source
+        self._variable_types[name] = _variable_type(value)
+        return value
+
+    def variable_type(self, name: str) -> str:
+        """The Device OS type a listing shows. A callable is not called for it: its type comes
+        from its return annotation (`-> int`), else the last value read, else `string`."""
+        source = self.variables[name]
+        if not callable(source):
+            return _variable_type(source)
+        annotated = _ANNOTATED_TYPES.get(getattr(source, "__annotations__", {}).get("return"))
+        return annotated or self._variable_types.get(name, "string")
 
     def call_function(self, name: str, arg: str) -> int:
         self.calls.append(FunctionCall(self.id, name, arg, utcnow()))
@@ -199,7 +211,7 @@ class FakeDevice:
             "cellular": self.cellular,
             "notes": self.notes,
             "functions": sorted(self.functions) if self.online else [],
-            "variables": {k: _variable_type(v) for k, v in sorted(self.variables.items())}
+            "variables": {k: self.variable_type(k) for k in sorted(self.variables)}
             if self.online
             else {},
             "status": "normal",
@@ -236,8 +248,19 @@ class FakeDevice:
         return body
 
 
-def _variable_type(source: VariableSource) -> str:
-    value = source() if callable(source) else source
+_ANNOTATED_TYPES: dict[object, str] = {
+    bool: "bool",
+    "bool": "bool",
+    int: "int32",
+    "int": "int32",
+    float: "double",
+    "float": "double",
+    str: "string",
+    "str": "string",
+}
+
+
+def _variable_type(value: bool | int | float | str) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):

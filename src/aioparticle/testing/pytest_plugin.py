@@ -6,9 +6,11 @@ Enable them in your `conftest.py`:
 pytest_plugins = ["aioparticle.testing.pytest_plugin"]
 ```
 
-then, in any test (asyncio, trio or synchronous):
+then, in any test (asyncio, trio or synchronous; async tests need your async plugin's
+marker, e.g. anyio's `@pytest.mark.anyio` or pytest-asyncio's `@pytest.mark.asyncio`):
 
 ```python
+@pytest.mark.anyio
 async def test_reads_temperature(particle_cloud):
     particle_cloud.add_device("garage", variables={"temp": 21.5})
     async with ParticleClient(particle_cloud.token, base_url=particle_cloud.url) as client:
