@@ -61,7 +61,7 @@ __all__ = [
     "UnprocessableEntityError",
 ]
 
-_TOKEN_IN_TEXT = re.compile(r"(access_token=)[^&\s\"'<>]+", re.IGNORECASE)
+_TOKEN_IN_TEXT = re.compile(r"(access_token=)[A-Za-z0-9._~+/=%-]+", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _MAX_TEXT = 300

@@ -150,6 +150,7 @@ async def test_permission_denied_keeps_info_hint_without_token(
     assert TOKEN not in repr(error)
     assert TOKEN not in json.dumps(error.body)
     assert "I didn't recognize" in str(error)
+    assert str(error).endswith(f"access_token=[redacted]) [GET /v1/devices/{DEVICE}]")
 
 
 async def test_rate_limited_with_retry_after(
