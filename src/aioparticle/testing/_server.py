@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -15,13 +15,8 @@ import uvicorn
 from ._app import build_app
 from ._state import (
     CloudState,
-    FakeDevice,
-    FakeOrg,
-    FakeProduct,
     Fault,
-    PublishedEvent,
     StreamFault,
-    VariableSource,
 )
 
 if TYPE_CHECKING:
@@ -32,7 +27,7 @@ __all__ = ["LocalCloud"]
 _START_TIMEOUT = 10.0
 
 
-class LocalCloud:
+class LocalCloud(CloudState):
     """A local stand-in for the Particle Cloud, served over real HTTP on 127.0.0.1.
 
     ```python
@@ -55,14 +50,13 @@ class LocalCloud:
         host: str = "127.0.0.1",
         port: int = 0,
         keepalive_interval: float = 9.0,
-        state: CloudState | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the local cloud only listens on a loopback address")
         self.host = host
         self.port = port
-        self.state = state or CloudState()
-        self._app = build_app(self.state, keepalive_interval=keepalive_interval)
+        super().__init__()
+        self._app = build_app(self, keepalive_interval=keepalive_interval)
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,13 +125,18 @@ class LocalCloud:
         finally:
             sock.close()
 
+    @property
+    def state(self) -> CloudState:
+        """The cloud's data (the cloud itself; kept for readability: `cloud.state.devices`)."""
+        return self
+
     def stop(self) -> None:
         """Stop serving: open event streams end, connections close. Idempotent."""
         thread, server = self._thread, self._server
         if thread is None or server is None:
             return
-        with self.state.lock:
-            subscribers = list(self.state.subscribers)
+        with self.lock:
+            subscribers = list(self.subscribers)
         for subscriber in subscribers:
             subscriber.close()
         server.should_exit = True
@@ -170,110 +169,9 @@ class LocalCloud:
 
     def __repr__(self) -> str:
         where = f"http://{self.host}:{self.port}" if self.running else "stopped"
-        return f"<LocalCloud {where}, {len(self.state.devices)} device(s)>"
+        return f"<LocalCloud {where}, {len(self.devices)} device(s)>"
 
-    # ------------------------------------------------------------------ seeding and driving
-
-    @property
-    def token(self) -> str:
-        """An access token of the default account."""
-        return self.state.token
-
-    @property
-    def username(self) -> str:
-        return self.state.username
-
-    @property
-    def password(self) -> str:
-        return self.state.password
-
-    @property
-    def devices(self) -> dict[str, FakeDevice]:
-        """Every device, by id."""
-        return self.state.devices
-
-    @property
-    def events(self) -> list[PublishedEvent]:
-        """Every event published so far, oldest first."""
-        return self.state.events
-
-    def add_user(self, username: str, password: str = "local-cloud-password") -> str:  # noqa: S107
-        """Create another account; returns an access token for it."""
-        return self.state.add_user(username, password)
-
-    def add_oauth_client(self, client_id: str, secret: str, *, product: int | None = None) -> None:
-        """Register an OAuth client (with `product=`, a product's, for client credentials)."""
-        self.state.add_oauth_client(client_id, secret, product=product)
-
-    def add_product(
-        self,
-        id: int | None = None,
-        *,
-        slug: str | None = None,
-        name: str | None = None,
-        platform: int | str = "boron",
-        org: str | None = None,
-        members: Iterable[str] | None = None,
-    ) -> FakeProduct:
-        """Create a product; the default account is a team member unless `members` is given."""
-        return self.state.add_product(
-            id, slug=slug, name=name, platform=platform, org=org, members=members
-        )
-
-    def add_org(
-        self, slug: str, *, name: str | None = None, members: Iterable[str] | None = None
-    ) -> FakeOrg:
-        """Create an organization (products join it with `add_product(org=slug)`)."""
-        return self.state.add_org(slug, name=name, members=members)
-
-    def add_device(
-        self,
-        name: str | None = None,
-        *,
-        id: str | None = None,
-        platform: int | str = "argon",
-        online: bool = True,
-        owner: str | object | None = ...,
-        product: int | str | None = None,
-        functions: Mapping[str, Callable[[str], int]] | None = None,
-        variables: Mapping[str, VariableSource] | None = None,
-        notes: str | None = None,
-        serial_number: str | None = None,
-        iccid: str | None = None,
-        firmware_version: int | None = None,
-        groups: Iterable[str] = (),
-        development: bool = False,
-    ) -> FakeDevice:
-        """Add a device. Functions take the argument string and return an int; variables are
-        values or callables. Owned by the default account unless `owner` (None: unclaimed)."""
-        return self.state.add_device(
-            name,
-            id=id,
-            platform=platform,
-            online=online,
-            owner=owner,
-            product=product,
-            functions=functions,
-            variables=variables,
-            notes=notes,
-            serial_number=serial_number,
-            iccid=iccid,
-            firmware_version=firmware_version,
-            groups=groups,
-            development=development,
-        )
-
-    def publish(
-        self,
-        name: str,
-        data: str = "",
-        *,
-        device: str | None = None,
-        ttl: int = 60,
-        private: bool = True,
-    ) -> PublishedEvent:
-        """Publish an event, as `device` when given, to every matching open stream."""
-        return self.state.publish(name, data, device=device, ttl=ttl, private=private)
+    # ------------------------------------------------------------------ faults
 
     def inject(
         self,
@@ -308,8 +206,8 @@ class LocalCloud:
             drop_mid_response=drop_mid_response,
             times=times,
         )
-        with self.state.lock:
-            self.state.faults.append(fault)
+        with self.lock:
+            self.faults.append(fault)
         return fault
 
     def inject_stream(
@@ -334,12 +232,12 @@ class LocalCloud:
             retry_after=None if retry_after is None else str(retry_after),
             times=times,
         )
-        with self.state.lock:
-            self.state.stream_faults.append(fault)
+        with self.lock:
+            self.stream_faults.append(fault)
         return fault
 
     def clear_faults(self) -> None:
         """Remove every scripted fault."""
-        with self.state.lock:
-            self.state.faults.clear()
-            self.state.stream_faults.clear()
+        with self.lock:
+            self.faults.clear()
+            self.stream_faults.clear()
