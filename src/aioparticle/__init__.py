@@ -26,7 +26,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._pagination import AsyncPaginator, Page, PageMeta
-from ._streaming import EventStream, MalformedFrame, Reconnect
+from ._streaming import EventHub, EventStream, MalformedFrame, Reconnect, Subscription
 from ._version import __version__
 from .models import (
     ClaimResult,
@@ -59,6 +59,7 @@ __all__ = [
     "DeviceTimeoutError",
     "Devices",
     "Event",
+    "EventHub",
     "EventStream",
     "Events",
     "FunctionResult",
@@ -75,6 +76,7 @@ __all__ = [
     "RateLimitError",
     "Reconnect",
     "StreamError",
+    "Subscription",
     "UnknownFunctionError",
     "UnknownVariableError",
     "UnprocessableEntityError",

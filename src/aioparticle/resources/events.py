@@ -13,6 +13,7 @@ from .._streaming import (
     DEFAULT_BUFFER,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_FRAME_BYTES,
+    EventHub,
     EventStream,
     MalformedFrame,
     Reconnect,
@@ -121,6 +122,36 @@ class Events(Resource):
             on_malformed=on_malformed,
             buffer=buffer,
         )
+
+    def hub(
+        self,
+        *,
+        prefix: str | None = None,
+        device: str | None = None,
+        product: ProductRef | None = None,
+        org: str | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        dedupe: int = 0,
+        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
+        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        buffer: int = DEFAULT_BUFFER,
+    ) -> EventHub:
+        """One upstream stream (scoped as in `stream()`) fanned out to local subscribers:
+        `async with client.events.hub(device="mine") as hub:` then
+        `async with hub.subscribe(prefix="temp") as temps: async for event in temps: ...`.
+        """
+        stream = self.stream(
+            prefix=prefix,
+            device=device,
+            product=product,
+            org=org,
+            idle_timeout=idle_timeout,
+            dedupe=dedupe,
+            on_reconnect=on_reconnect,
+            on_malformed=on_malformed,
+            buffer=buffer,
+        )
+        return EventHub(stream, buffer=buffer)
 
     async def publish(
         self,
