@@ -623,6 +623,7 @@ class _Api:
                 )
                 yield f"event: {event.name}\ndata: {payload}\n\n".encode()
                 sent += 1
+                self.state.record_delivery(event)
                 if fault is not None:
                     if fault.drop_after is not None and sent >= fault.drop_after:
                         return

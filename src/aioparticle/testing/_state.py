@@ -401,6 +401,10 @@ class CloudState:
         self.subscribers: set[Subscriber] = set()
         self.faults: list[Fault] = []
         self.stream_faults: list[StreamFault] = []
+        #: when each event stream was opened (every path), oldest first
+        self.stream_opens: list[datetime] = []
+        #: every event written to an event stream, once per stream it was written to
+        self.delivered: list[PublishedEvent] = []
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self.token = self.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
@@ -595,6 +599,11 @@ class CloudState:
     def subscribe(self, subscriber: Subscriber) -> None:
         with self.lock:
             self.subscribers.add(subscriber)
+            self.stream_opens.append(utcnow())
+
+    def record_delivery(self, event: PublishedEvent) -> None:
+        with self.lock:
+            self.delivered.append(event)
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         with self.lock:
