@@ -142,7 +142,9 @@ def test_stream_paths(kwargs: dict[str, object], path: str) -> None:
         {"product": -1},
     ],
 )
-async def test_bad_stream_scopes_rejected(client: ParticleClient, kwargs: dict[str, object]) -> None:
+async def test_bad_stream_scopes_rejected(
+    client: ParticleClient, kwargs: dict[str, object]
+) -> None:
     with pytest.raises(InvalidArgumentError):
         client.events.stream(**kwargs)  # type: ignore[arg-type]
 
@@ -150,6 +152,8 @@ async def test_bad_stream_scopes_rejected(client: ParticleClient, kwargs: dict[s
 @pytest.mark.parametrize(
     "kwargs", [{"idle_timeout": 0}, {"dedupe": -1}, {"dedupe": True}, {"buffer": 0}]
 )
-async def test_bad_stream_options_rejected(client: ParticleClient, kwargs: dict[str, object]) -> None:
+async def test_bad_stream_options_rejected(
+    client: ParticleClient, kwargs: dict[str, object]
+) -> None:
     with pytest.raises(InvalidArgumentError):
         client.events.stream(device="mine", **kwargs)  # type: ignore[arg-type]

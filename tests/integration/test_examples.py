@@ -1,0 +1,74 @@
+"""The examples, run as a newcomer runs them: a fresh interpreter, no PARTICLE_ACCESS_TOKEN,
+so each starts the bundled local Particle Cloud."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the longest an example may run before it is killed and the test fails
+TIMEOUT = 60.0
+TIME = r"\d\d:\d\d:\d\d"
+
+
+def run_example(script: str, *args: str) -> str:
+    """Run `examples/<script>`; return its output after checking that it succeeded."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PARTICLE_ACCESS_TOKEN", "PARTICLE_API_URL")
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and example
+            [sys.executable, str(ROOT / "examples" / script), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,  # the child is killed when it runs out
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout
+        pytest.fail(f"{script} did not finish in {TIMEOUT:g} s; its output:\n{output}")
+    report = f"{script} output:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, report
+    assert "Traceback" not in done.stderr, report
+    return done.stdout
+
+
+def test_fleet_monitor_prints_transitions_and_resyncs_after_a_reconnect() -> None:
+    out = run_example("fleet_monitor.py", "--duration", "4")
+
+    assert "using the local Particle Cloud" in out
+    assert re.search(rf"^{TIME}  garage-door +online +\(initial\)$", out, re.M), out
+    assert re.search(rf"^{TIME}  boat-tracker +offline +\(initial\)$", out, re.M), out
+    # a transition seen on the stream: time, device, new state and nothing else
+    assert re.search(rf"^{TIME}  (garage-door|boat-tracker) +(online|offline)$", out, re.M), out
+    # the local cloud drops the stream once; the monitor reconnects and resyncs
+    assert re.search(rf"^{TIME}  -- stream re-established \(reconnect #1, ", out, re.M), out
+    missed = rf"^{TIME}  \S+ +(online|offline) +\(missed; found by resync\)$"
+    assert re.search(missed, out, re.M), out
+    assert re.search(rf"^{TIME}  -- resync: [1-9]\d* device\(s\) changed while", out, re.M), out
+    assert re.search(r"^Stopped: \d+ status event\(s\), 1 reconnect\(s\);", out, re.M), out
+
+
+def test_quickstart_lists_reads_calls_and_streams() -> None:
+    out = run_example("quickstart.py")
+
+    assert "using the local Particle Cloud" in out
+    assert "Your devices (2):" in out
+    assert re.search(r"^  online +[0-9a-f]{24}  garage-door$", out, re.M), out
+    assert re.search(r"^  offline +[0-9a-f]{24}  boat-tracker$", out, re.M), out
+    assert re.search(r"^  read +temp = \d+(\.\d+)?$", out, re.M), out
+    assert "  read   door = 'closed'" in out
+    assert "  called door('open') -> 1" in out
+    assert re.search(rf"^  {TIME}  temp +'21\.4' +from [0-9a-f]{{24}}$", out, re.M), out
+    assert "(no events in 10 s)" not in out
