@@ -44,6 +44,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """Benchmarks against raw httpx on a loopback server (pass --quick for a smoke run)."""
+    """Benchmarks against raw httpx / httpx-sse on a loopback server (--quick: smoke run)."""
     session.install("-e", ".")
     session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
+    session.run("python", "benchmarks/bench_events.py", *session.posargs)
