@@ -11,15 +11,16 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio
+import anyio.lowlevel
 import httpx
 from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from httpx_sse import ServerSentEvent, SSEError
-from pydantic import ValidationError
 
 from . import _retry
 from ._exceptions import (
@@ -277,13 +278,13 @@ class EventStream:
         self._parser = SSEParser(max_frame_bytes)
         self._on_reconnect = on_reconnect
         self._on_malformed = on_malformed
-        self._seen: OrderedDict[tuple[str, str, str | None, str | None], None] | None = (
+        self._seen: OrderedDict[tuple[str, str], None] | None = (
             OrderedDict() if dedupe > 0 else None
         )
         self._dedupe = dedupe
         self._response: httpx.Response | None = None
         self._chunks: Any = None
-        self._pending: deque[Event] = deque()
+        self._pending: deque[ServerSentEvent] = deque()
         self._closed = False
         self._read_scope: anyio.CancelScope | None = None
         self._pump_scope: anyio.CancelScope | None = None
@@ -291,6 +292,7 @@ class EventStream:
         self._receive: MemoryObjectReceiveStream[Event] | None = None
         self._failure: Exception | None = None
         self._buffer = buffer
+        self._without_yield = 0
         self._holding_slot = False
         self._connected_at = 0.0
         self._dropped_at: float | None = None
@@ -401,7 +403,11 @@ class EventStream:
             task_status.started()
             try:
                 while True:
-                    await send.send(await self._pull())
+                    event = await self._pull()
+                    try:
+                        send.send_nowait(event)
+                    except anyio.WouldBlock:
+                        await send.send(event)
             except StopAsyncIteration:
                 pass
             except Exception as exc:  # handed to the consumer, raised by __anext__
@@ -418,7 +424,7 @@ class EventStream:
     async def __anext__(self) -> Event:
         if self._receive is not None:
             try:
-                event = await self._receive.receive()
+                event = await _receive(self._receive, self)
             except (anyio.EndOfStream, anyio.ClosedResourceError):
                 failure, self._failure = self._failure, None
                 if failure is not None:
@@ -433,7 +439,9 @@ class EventStream:
         """The next event, read from the connection by the calling task."""
         while True:
             if self._pending:
-                return self._pending.popleft()
+                event = await self._next_pending()
+                if event is not None:
+                    return event
             if self._closed or self._client.is_closed:
                 await self._close_response()
                 raise StopAsyncIteration
@@ -483,27 +491,29 @@ class EventStream:
                 MalformedFrame(None, "", f"frame over {self._parser.max_frame_bytes} bytes dropped")
             )
             self._parser.oversized = 0
-        for frame in frames:
-            try:
-                payload = json.loads(frame.data)
-                if not isinstance(payload, dict):
-                    raise TypeError("payload is not a JSON object")
-                payload["name"] = frame.event
-                payload["raw"] = frame.data
-                event = Event.model_validate(payload)
-            except (ValueError, TypeError, ValidationError) as exc:
-                self.malformed_frames += 1
-                await self._report(MalformedFrame(frame.event, frame.data, str(exc)[:200]))
-                continue
-            if self._seen is not None:
-                key = (event.name, event.data, event.device_id, frame.data)
-                if key in self._seen:
+        # frames become Events only when consumed: fewer live objects, less GC work
+        self._pending.extend(frames)
+
+    async def _next_pending(self) -> Event | None:
+        """The next buffered frame as an Event; None when the buffer holds no valid event."""
+        pending = self._pending
+        seen = self._seen
+        while pending:
+            frame = pending.popleft()
+            if seen is not None:
+                key = (frame.event, frame.data)
+                if key in seen:
                     self.duplicates_skipped += 1
                     continue
-                self._seen[key] = None
-                if len(self._seen) > self._dedupe:
-                    self._seen.popitem(last=False)
-            self._pending.append(event)
+                seen[key] = None
+                if len(seen) > self._dedupe:
+                    seen.popitem(last=False)
+            try:
+                return event_from_frame(frame.event, frame.data)
+            except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+                self.malformed_frames += 1
+                await self._report(MalformedFrame(frame.event, frame.data, str(exc)[:200]))
+        return None
 
     async def _report(self, frame: MalformedFrame) -> None:
         logger.warning("skipping malformed event frame on %s: %s", self.path, frame.reason)
@@ -654,6 +664,59 @@ class EventStream:
                     await result
 
 
+#: A consumer served from a full buffer still yields to the event loop this often.
+_YIELD_EVERY = 64
+
+_validate_event_json = Event.__pydantic_validator__.validate_json
+_json_name = lru_cache(maxsize=1024)(json.dumps)
+
+
+def event_from_frame(name: str, data: str) -> Event:
+    """The `Event` of one frame; raises `ValueError` or `TypeError` for a bad payload.
+
+    The fast path validates the frame's JSON text directly, with the name spliced in (a later
+    duplicate key wins, so the `event:` line's name prevails); anything unusual takes the
+    slow path, which also produces the precise error.
+    """
+    text = data.rstrip()
+    if text[:1] == "{" and text[-1:] == "}":
+        separator = "," if text[1:-1].strip() else ""
+        try:
+            event: Event = _validate_event_json(
+                f'{text[:-1]}{separator}"name":{_json_name(name)}}}'
+            )
+        except ValueError:
+            pass
+        else:
+            event.__dict__["raw"] = data
+            return event
+    payload = json.loads(data)
+    if not isinstance(payload, dict):
+        raise TypeError("payload is not a JSON object")
+    payload["name"] = name
+    payload["raw"] = data
+    return Event.model_validate(payload)
+
+
+class _Yielding(Protocol):
+    _without_yield: int
+
+
+async def _receive(receive: MemoryObjectReceiveStream[Event], owner: _Yielding) -> Event:
+    """Take the next buffered event without a task switch when one is ready, yielding to the
+    event loop (and so to cancellation) at least every `_YIELD_EVERY` events."""
+    try:
+        event = receive.receive_nowait()
+    except anyio.WouldBlock:
+        owner._without_yield = 0
+        return await receive.receive()
+    owner._without_yield += 1
+    if owner._without_yield >= _YIELD_EVERY:
+        owner._without_yield = 0
+        await anyio.lowlevel.checkpoint()
+    return event
+
+
 async def _exit_task_group(
     task_group: TaskGroup,
     exc_type: type[BaseException] | None,
@@ -685,6 +748,7 @@ class Subscription:
         self._overflow = overflow
         self._send, self._receive = anyio.create_memory_object_stream[Event](buffer)
         self._failure: Exception | None = None
+        self._without_yield = 0
         #: events dropped because this subscriber lagged (with `overflow="drop_oldest"`)
         self.dropped = 0
         #: events delivered to this subscriber
@@ -695,7 +759,10 @@ class Subscription:
             return
         try:
             if self._overflow == "wait":
-                await self._send.send(event)
+                try:
+                    self._send.send_nowait(event)
+                except anyio.WouldBlock:
+                    await self._send.send(event)
                 return
             try:
                 self._send.send_nowait(event)
@@ -738,7 +805,7 @@ class Subscription:
 
     async def __anext__(self) -> Event:
         try:
-            event = await self._receive.receive()
+            event = await _receive(self._receive, self)
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             self._receive.close()
             if self._failure is not None:
