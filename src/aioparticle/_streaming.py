@@ -403,11 +403,15 @@ class EventStream:
             task_status.started()
             try:
                 while True:
-                    event = await self._pull()
+                    item = self._next_pending() if self._pending else await self._pull()
+                    if type(item) is not Event:
+                        if item is not None:
+                            await self._report(item)  # type: ignore[arg-type]
+                        continue
                     try:
-                        send.send_nowait(event)
+                        send.send_nowait(item)
                     except anyio.WouldBlock:
-                        await send.send(event)
+                        await send.send(item)
             except StopAsyncIteration:
                 pass
             except Exception as exc:  # handed to the consumer, raised by __anext__
@@ -439,9 +443,12 @@ class EventStream:
         """The next event, read from the connection by the calling task."""
         while True:
             if self._pending:
-                event = await self._next_pending()
-                if event is not None:
-                    return event
+                item = self._next_pending()
+                if type(item) is Event:
+                    return item
+                if item is not None:
+                    await self._report(item)  # type: ignore[arg-type]
+                continue
             if self._closed or self._client.is_closed:
                 await self._close_response()
                 raise StopAsyncIteration
@@ -494,8 +501,9 @@ class EventStream:
         # frames become Events only when consumed: fewer live objects, less GC work
         self._pending.extend(frames)
 
-    async def _next_pending(self) -> Event | None:
-        """The next buffered frame as an Event; None when the buffer holds no valid event."""
+    def _next_pending(self) -> Event | MalformedFrame | None:
+        """The next buffered frame as an Event, a MalformedFrame to report, or None when the
+        buffer is empty (synchronous: no coroutine per event on the hot path)."""
         pending = self._pending
         seen = self._seen
         while pending:
@@ -512,7 +520,7 @@ class EventStream:
                 return event_from_frame(frame.event, frame.data)
             except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
                 self.malformed_frames += 1
-                await self._report(MalformedFrame(frame.event, frame.data, str(exc)[:200]))
+                return MalformedFrame(frame.event, frame.data, str(exc)[:200])
         return None
 
     async def _report(self, frame: MalformedFrame) -> None:
