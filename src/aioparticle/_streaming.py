@@ -20,7 +20,7 @@ import anyio.lowlevel
 import httpx
 from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from httpx_sse import ServerSentEvent, SSEError
+from httpx_sse import SSEError
 
 from . import _retry
 from ._exceptions import (
@@ -97,19 +97,23 @@ class Reconnect:
     downtime: float
 
 
+#: One parsed frame: (event name, data).
+Frame = tuple[str, str]
+
+
 class SSEParser:
     """Incremental `text/event-stream` parser working on bytes.
 
     Lines may end in LF, CRLF or CR, and a chunk may end anywhere (inside a CRLF pair or a
     multi-byte UTF-8 character). Frames larger than `max_frame_bytes` are dropped and reported
-    through `oversized`, so memory stays bounded whatever the server sends.
+    through `oversized`, so memory stays bounded whatever the server sends. Comments (the
+    keep-alives) are counted in `comments`. A frame without an `event:` line is a `message`.
     """
 
     __slots__ = (
         "_buffer",
         "_data",
         "_event",
-        "_has_data",
         "_pending_cr",
         "_size",
         "_skipping",
@@ -129,12 +133,11 @@ class SSEParser:
         self._buffer = b""
         self._pending_cr = False
         self._event: str | None = None
-        self._data: list[str] = []
-        self._has_data = False
+        self._data: list[bytes] | None = None
         self._size = 0
         self._skipping = False
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+    def feed(self, chunk: bytes) -> list[Frame]:
         """Parse `chunk`; return the frames it completes."""
         if not chunk:
             return []
@@ -149,57 +152,55 @@ class SSEParser:
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buffer.split(b"\n")
         self._buffer = lines.pop()
-        if len(self._buffer) > self.max_frame_bytes:
+        limit = self.max_frame_bytes
+        if len(self._buffer) > limit:
             self._buffer = b""
             self._start_skipping()
-        frames: list[ServerSentEvent] = []
+        frames: list[Frame] = []
+        # the hot loop keeps its state in locals and writes it back once
+        event, data, size, skipping = self._event, self._data, self._size, self._skipping
         for line in lines:
-            frame = self._line(line)
-            if frame is not None:
-                frames.append(frame)
+            if not line:  # end of frame
+                if not skipping and (data is not None or event is not None):
+                    frames.append(
+                        (
+                            event or "message",
+                            b"\n".join(data).decode("utf-8", "replace") if data else "",
+                        )
+                    )
+                event, data, size, skipping = None, None, 0, False
+                continue
+            if line[0] == 58:  # b":" comment (keep-alive)
+                self.comments += 1
+                continue
+            if skipping:
+                continue
+            field, sep, value = line.partition(b":")
+            if sep and value[:1] == b" ":
+                value = value[1:]
+            if field == b"data":
+                size += len(value) + 1
+                if size > limit:
+                    if not skipping:
+                        self.oversized += 1
+                    skipping, event, data = True, None, None
+                    continue
+                if data is None:
+                    data = [value]
+                else:
+                    data.append(value)
+            elif field == b"event":
+                event = value.decode("utf-8", "replace")
+            # `id` and `retry` carry nothing for Particle streams; unknown fields are ignored
+        self._event, self._data, self._size, self._skipping = event, data, size, skipping
         return frames
 
     def _start_skipping(self) -> None:
         if not self._skipping:
             self.oversized += 1
         self._skipping = True
-        self._data = []
+        self._data = None
         self._event = None
-
-    def _line(self, line: bytes) -> ServerSentEvent | None:
-        if not line:
-            return self._dispatch()
-        if line[0] == 58:  # b":" comment (keep-alive)
-            self.comments += 1
-            return None
-        if self._skipping:
-            return None
-        field, sep, value = line.partition(b":")
-        if sep and value[:1] == b" ":
-            value = value[1:]
-        if field == b"data":
-            self._size += len(value) + 1
-            if self._size > self.max_frame_bytes:
-                self._start_skipping()
-                return None
-            self._data.append(value.decode("utf-8", "replace"))
-            self._has_data = True
-        elif field == b"event":
-            self._event = value.decode("utf-8", "replace")
-        # `id` and `retry` carry nothing for Particle streams; unknown fields are ignored
-        return None
-
-    def _dispatch(self) -> ServerSentEvent | None:
-        skipping, has_data, event = self._skipping, self._has_data, self._event
-        data = "\n".join(self._data) if has_data else ""
-        self._event = None
-        self._data = []
-        self._has_data = False
-        self._size = 0
-        self._skipping = False
-        if skipping or (not has_data and event is None):
-            return None
-        return ServerSentEvent(event=event or "message", data=data)
 
 
 class StreamBudget:
@@ -284,7 +285,7 @@ class EventStream:
         self._dedupe = dedupe
         self._response: httpx.Response | None = None
         self._chunks: Any = None
-        self._pending: deque[ServerSentEvent] = deque()
+        self._pending: deque[Frame] = deque()
         self._closed = False
         self._read_scope: anyio.CancelScope | None = None
         self._pump_scope: anyio.CancelScope | None = None
@@ -508,19 +509,19 @@ class EventStream:
         seen = self._seen
         while pending:
             frame = pending.popleft()
+            name, data = frame
             if seen is not None:
-                key = (frame.event, frame.data)
-                if key in seen:
+                if frame in seen:
                     self.duplicates_skipped += 1
                     continue
-                seen[key] = None
+                seen[frame] = None
                 if len(seen) > self._dedupe:
                     seen.popitem(last=False)
             try:
-                return event_from_frame(frame.event, frame.data)
+                return event_from_frame(name, data)
             except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
                 self.malformed_frames += 1
-                return MalformedFrame(frame.event, frame.data, str(exc)[:200])
+                return MalformedFrame(name, data, str(exc)[:200])
         return None
 
     async def _report(self, frame: MalformedFrame) -> None:

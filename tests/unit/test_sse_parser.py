@@ -34,7 +34,7 @@ EXPECTED = [
 def frames(parser: SSEParser, *chunks: bytes) -> list[tuple[str, str]]:
     out = []
     for chunk in chunks:
-        out.extend((f.event, f.data) for f in parser.feed(chunk))
+        out.extend(parser.feed(chunk))
     return out
 
 

@@ -19,7 +19,7 @@ class Event(ParticleModel):
 
     name: str
     data: str = ""
-    ttl: int | None = None
+    ttl: int | None = None  # the docs show "60", the JavaScript client 60: both parse
     published_at: UTCDateTime | None = None
     device_id: str | None = Field(default=None, alias="coreid")
     product_id: int | None = Field(default=None, alias="productID")
@@ -29,9 +29,3 @@ class Event(ParticleModel):
     @classmethod
     def _data_as_text(cls, value: object) -> object:
         return "" if value is None else value
-
-    @field_validator("ttl", mode="before")
-    @classmethod
-    def _ttl_as_int(cls, value: object) -> object:
-        # the docs show "60", the JavaScript client a number: accept both
-        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
