@@ -76,12 +76,12 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from datetime import datetime, timezone
-from types import TracebackType
 from typing import Any
 
-HOST = "127.0.0.1"
+from _server_process import HOST, ServerProcess
+
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
 DEVICE_ID = "0123456789abcdef01234567"
 EVENT_NAME = "sensor/temp"
@@ -267,63 +267,9 @@ def serve(events: int) -> int:
     return 0
 
 
-def _stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Close the child's stdin (its cue to exit), then terminate or kill it if need be."""
-    try:
-        if proc.stdin is not None:
-            with suppress(OSError):
-                proc.stdin.close()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    finally:
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-class ServerProcess(AbstractContextManager["ServerProcess"]):
-    """The loopback server streaming `events` events per request, stopped on exit."""
-
-    def __init__(self, events: int) -> None:
-        self._events = events
-        self._proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def __enter__(self) -> ServerProcess:
-        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, os.path.abspath(__file__), "--serve", "--events", str(self._events)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        try:
-            assert self._proc.stdout is not None
-            line = self._proc.stdout.readline().decode("ascii", "replace").strip()
-            if not line.isdigit():
-                raise RuntimeError(f"benchmark server failed to start (said {line!r})")
-            self.url = f"http://{HOST}:{int(line)}"
-        except BaseException:
-            self._stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            _stop_process(proc)
+def server_process(events: int) -> ServerProcess:
+    """The loopback server streaming `events` events per request."""
+    return ServerProcess(os.path.abspath(__file__), "--serve", "--events", str(events))
 
 
 # --------------------------------------------------------------------------- clients
@@ -702,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         f"backend {args.backend}"
     )
     if args.profile:
-        with ServerProcess(args.events) as server:
+        with server_process(args.events) as server:
             print(f"server: {server.url} (separate process)", flush=True)
             profile_sdk(args, server.url)
         return 0
@@ -711,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     memory: dict[str, Any] | None = None
     if args.only in (None, "throughput"):
         print(f"throughput: {args.events:,} events per run, {args.rounds} rounds", flush=True)
-        with ServerProcess(args.events) as server:
+        with server_process(args.events) as server:
             print(f"server: {server.url} (separate process)", flush=True)
             throughput = run_async(args.backend, bench_throughput, args, server.url)
     if args.only in (None, "memory"):
@@ -719,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
             f"memory: {args.memory_events:,} events per side, a sample every {args.sample_every:,}",
             flush=True,
         )
-        with ServerProcess(args.memory_events) as server:
+        with server_process(args.memory_events) as server:
             print(f"server: {server.url} (separate process)", flush=True)
             memory = bench_memory(args, server.url)
 

@@ -63,17 +63,16 @@ import os
 import platform
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractContextManager, asynccontextmanager, suppress
-from types import TracebackType
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import unquote
 
-HOST = "127.0.0.1"
+from _server_process import HOST, ServerProcess
+
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
 DEVICE_ID = "0123456789abcdef01234567"
 VARIABLE = "temp"
@@ -262,57 +261,9 @@ def serve() -> int:
     return 0
 
 
-class ServerProcess(AbstractContextManager["ServerProcess"]):
-    """The loopback server in a child process, stopped on exit from the `with` block."""
-
-    def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def __enter__(self) -> ServerProcess:
-        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, os.path.abspath(__file__), "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        try:
-            assert self._proc.stdout is not None
-            line = self._proc.stdout.readline().decode("ascii", "replace").strip()
-            if not line.isdigit():
-                raise RuntimeError(f"benchmark server failed to start (said {line!r})")
-            self.url = f"http://{HOST}:{int(line)}"
-        except BaseException:
-            self._stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            if proc.stdin is not None:
-                proc.stdin.close()  # the server's cue to shut down
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
+def server_process() -> ServerProcess:
+    """The loopback server in a child process."""
+    return ServerProcess(os.path.abspath(__file__), "--serve")
 
 
 # --------------------------------------------------------------------------- clients
@@ -548,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sequential {args.sequential_calls} calls, concurrent {args.concurrent_calls} calls "
         f"with {args.concurrency} in flight, {args.rounds} rounds, warm-up {args.warmup}"
     )
-    with ServerProcess() as server:
+    with server_process() as server:
         print(f"server: {server.url} (separate process)", flush=True)
         results = run_client(args, server.url)
 
