@@ -531,8 +531,12 @@ class ParticleClient:
             retryable: bool
             retry_after: float | None = None
             try:
-                limiter.acquire_nowait()
+                limiter.acquire_nowait()  # no task switch when a slot is free
             except anyio.WouldBlock:
+                await limiter.acquire()
+            except Exception as exc:  # older anyio on trio lets trio.WouldBlock through
+                if type(exc).__name__ != "WouldBlock":
+                    raise
                 await limiter.acquire()
             try:
                 # a plain deadline scope: cheaper per call than anyio.fail_after
