@@ -73,14 +73,13 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
 
-from _server_process import HOST, ServerProcess
+from _server_process import HOST, ServerProcess, run_child_server
 
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
 DEVICE_ID = "0123456789abcdef01234567"
@@ -226,45 +225,8 @@ class _SSEProtocol(asyncio.Protocol):
             transport.write(piece)  # may call pause_writing()
 
 
-async def _serve(events: int) -> None:
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-
-    fd = sys.stdin.fileno()
-
-    def watch_stdin() -> None:
-        # The parent holds our stdin open; EOF means it has gone (or wants us gone).
-        # os.read on the raw fd: a daemon thread blocked in a buffered read would abort the
-        # interpreter at shutdown (it holds the buffer's lock).
-        try:
-            while os.read(fd, 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    if hasattr(signal, "SIGTERM"):
-        with suppress(NotImplementedError, RuntimeError):  # not on Windows
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
-    server = await loop.create_server(lambda: _SSEProtocol(events), HOST, 0, backlog=128)
-    port = server.sockets[0].getsockname()[1]
-    print(port, flush=True)
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-        for transport in list(_OPEN):
-            transport.abort()
-        await server.wait_closed()
-
-
 def serve(events: int) -> int:
-    # Ctrl-C reaches the whole process group; the parent decides when the server stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_serve(events))
-    return 0
+    return run_child_server(lambda: _SSEProtocol(events), _OPEN, backlog=128)
 
 
 def server_process(events: int) -> ServerProcess:

@@ -61,17 +61,15 @@ import gc
 import json
 import os
 import platform
-import signal
 import statistics
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
-from _server_process import HOST, ServerProcess
+from _server_process import ServerProcess, run_child_server
 
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
 DEVICE_ID = "0123456789abcdef01234567"
@@ -220,45 +218,8 @@ class _HTTPProtocol(asyncio.Protocol):
             transport.close()
 
 
-async def _serve() -> None:
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-
-    fd = sys.stdin.fileno()
-
-    def watch_stdin() -> None:
-        # The parent holds our stdin open; EOF means it has gone (or wants us gone).
-        # os.read on the raw fd: a daemon thread blocked in a buffered read would abort the
-        # interpreter at shutdown (it holds the buffer's lock).
-        try:
-            while os.read(fd, 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    if hasattr(signal, "SIGTERM"):
-        with suppress(NotImplementedError, RuntimeError):  # not on Windows
-            loop.add_signal_handler(signal.SIGTERM, stop.set)
-    server = await loop.create_server(_HTTPProtocol, HOST, 0, backlog=1024)
-    port = server.sockets[0].getsockname()[1]
-    print(port, flush=True)
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-        for transport in list(_OPEN):
-            transport.close()
-        await server.wait_closed()
-
-
 def serve() -> int:
-    # Ctrl-C reaches the whole process group; the parent decides when the server stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_serve())
-    return 0
+    return run_child_server(_HTTPProtocol, _OPEN, backlog=1024)
 
 
 def server_process() -> ServerProcess:
