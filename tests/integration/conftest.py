@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
+import anyio
 import httpx
 import pytest
 
@@ -160,3 +161,10 @@ async def raw(cloud: LocalCloud) -> AsyncIterator[httpx.AsyncClient]:
 def bearer(token: str) -> dict[str, str]:
     """The only way the SDK sends a token: the `Authorization: Bearer` header."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def wait_until(condition: Callable[[], bool], limit: float = 2.0) -> None:
+    """Poll `condition` until it holds, failing the test after `limit` seconds."""
+    with anyio.fail_after(limit):
+        while not condition():
+            await anyio.sleep(0.01)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import anyio
 import pytest
 
 from aioparticle import AuthenticationError, Event, ParticleClient
 from aioparticle.testing import LocalCloud
+from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -23,16 +24,6 @@ async def cloud() -> AsyncIterator[LocalCloud]:
 async def client(cloud: LocalCloud) -> AsyncIterator[ParticleClient]:
     async with ParticleClient(cloud.token, base_url=cloud.url) as particle:
         yield particle
-
-
-async def _wait_until(condition: Callable[[], bool], limit: float = 2.0) -> None:
-    with anyio.fail_after(limit):
-        while not condition():
-            await anyio.sleep(0.01)
-
-
-async def _take(subscription: AsyncIterator[Event], count: int) -> list[str]:
-    return [f"{(await subscription.__anext__()).name}={e}" for e in range(count)]
 
 
 async def test_filters_share_one_upstream_connection(
@@ -59,7 +50,7 @@ async def test_filters_share_one_upstream_connection(
                 "3",
             ]
     # leaving the hub closed the upstream and ended every subscriber
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
     with pytest.raises(StopAsyncIteration):
         await temps.__anext__()
 

@@ -20,6 +20,7 @@ from aioparticle import (
     StreamError,
 )
 from aioparticle.testing import FakeDevice, LocalCloud
+from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +40,6 @@ async def client(cloud: LocalCloud) -> AsyncIterator[ParticleClient]:
 @pytest.fixture
 def garage(cloud: LocalCloud) -> FakeDevice:
     return cloud.add_device("garage", id="0123456789abcdef01234567")
-
-
-async def _wait_until(condition: object, limit: float = 2.0) -> None:
-    with anyio.fail_after(limit):
-        while not condition():  # type: ignore[operator]
-            await anyio.sleep(0.01)
 
 
 async def test_typed_events_from_my_devices(
@@ -266,12 +261,12 @@ async def test_break_releases_the_connection(
     cloud: LocalCloud, client: ParticleClient, garage: FakeDevice
 ) -> None:
     async with client.events.stream(device="mine") as events:
-        await _wait_until(lambda: len(cloud.state.subscribers) == 1)
+        await wait_until(lambda: len(cloud.state.subscribers) == 1)
         garage.publish("x", "1")
         async for _ in events:
             break
     assert not events.connected
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
 async def test_cancelling_the_consumer_releases_the_connection(
@@ -283,7 +278,7 @@ async def test_cancelling_the_consumer_releases_the_connection(
                 pass
     assert scope.cancelled_caught
     assert not events.connected
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
 async def test_closing_the_client_ends_a_stream_read_by_another_task(
@@ -299,11 +294,11 @@ async def test_closing_the_client_ends_a_stream_read_by_another_task(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(consume)
-        await _wait_until(lambda: len(cloud.state.subscribers) == 1)
+        await wait_until(lambda: len(cloud.state.subscribers) == 1)
         await client.aclose()
         with anyio.fail_after(1):
             await finished.wait()
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
 async def test_iterating_without_async_with(
@@ -313,7 +308,7 @@ async def test_iterating_without_async_with(
     async with anyio.create_task_group() as tg:
 
         async def publish_when_subscribed() -> None:
-            await _wait_until(lambda: len(cloud.state.subscribers) == 1)
+            await wait_until(lambda: len(cloud.state.subscribers) == 1)
             garage.publish("direct", "1")
 
         tg.start_soon(publish_when_subscribed)
@@ -322,7 +317,7 @@ async def test_iterating_without_async_with(
                 assert event.name == "direct"
                 break
     await stream.aclose()
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
 async def test_publish_reaches_my_stream(cloud: LocalCloud, client: ParticleClient) -> None:
@@ -360,10 +355,10 @@ async def test_bare_iteration_cancelled_mid_read_reconnects_next_time(
             with anyio.move_on_after(0.2):
                 await stream.__anext__()
             assert not stream.connected
-            await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+            await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
             async def publish_later() -> None:
-                await _wait_until(lambda: len(cloud.state.subscribers) == 1)
+                await wait_until(lambda: len(cloud.state.subscribers) == 1)
                 garage.publish("back", "1")
 
             async with anyio.create_task_group() as tg:
@@ -380,7 +375,7 @@ async def test_exception_in_block_propagates_unwrapped(
     with pytest.raises(KeyError, match="boom"):
         async with client.events.stream(device="mine"):
             raise KeyError("boom")
-    await _wait_until(lambda: not cloud.state.subscribers, limit=1.0)
+    await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
 async def test_revoked_token_on_reconnect_raises_typed_error(
