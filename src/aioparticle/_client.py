@@ -6,8 +6,9 @@ import ipaddress
 import logging
 import os
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
@@ -28,17 +29,25 @@ from ._exceptions import (
     make_status_error,
     scrub,
 )
-from ._parsing import NotOkError, parse_json, parse_model
-from ._paths import validate_request_path
+from ._files import DownloadSink, UploadPart, file_part, open_parts
+from ._parsing import NotOkError, parse_json, parse_model, parse_status
+from ._paths import check_text, validate_request_path
 from ._streaming import EventStream, StreamBudget
 from ._version import __version__
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from .resources.builds import Builds
+    from .resources.customers import Customers
+    from .resources.device_os import DeviceOs
     from .resources.devices import Devices
     from .resources.events import Events
-    from .types import FileInput, JSONValue, QueryValue
+    from .resources.libraries import Libraries
+    from .resources.products import Products
+    from .resources.serial_numbers import SerialNumbers
+    from .resources.sims import Sims
+    from .types import FileInput, JSONValue, ProgressCallback, QueryValue, StrPath
 
 __all__ = [
     "API_URL",
@@ -68,6 +77,9 @@ _PUBLIC_SECRETS = frozenset({"particle-api", "particle"})
 
 # Transport failures where the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Bytes read from a download at a time.
+_CHUNK_SIZE = 64 * 1024
 
 
 def _is_loopback(host: str) -> bool:
@@ -344,6 +356,55 @@ class ParticleClient:
 
         return Events(self)
 
+    @cached_property
+    def products(self) -> Products:
+        """Products, with nested `firmware`, `team`, `config` and `locations` sub-clients."""
+        from .resources.products import Products
+
+        return Products(self)
+
+    @cached_property
+    def customers(self) -> Customers:
+        """Product customers: create."""
+        from .resources.customers import Customers
+
+        return Customers(self)
+
+    @cached_property
+    def sims(self) -> Sims:
+        """SIM cards: list, data usage, check, activate, deactivate, reactivate, remove."""
+        from .resources.sims import Sims
+
+        return Sims(self)
+
+    @cached_property
+    def builds(self) -> Builds:
+        """The cloud compiler: build targets, compile, download binaries, flash."""
+        from .resources.builds import Builds
+
+        return Builds(self)
+
+    @cached_property
+    def libraries(self) -> Libraries:
+        """Firmware libraries: list, get, versions, upload, publish, delete, download."""
+        from .resources.libraries import Libraries
+
+        return Libraries(self)
+
+    @cached_property
+    def serial_numbers(self) -> SerialNumbers:
+        """Serial-number lookups."""
+        from .resources.serial_numbers import SerialNumbers
+
+        return SerialNumbers(self)
+
+    @cached_property
+    def device_os(self) -> DeviceOs:
+        """Device OS versions: list, get."""
+        from .resources.device_os import DeviceOs
+
+        return DeviceOs(self)
+
     # ------------------------------------------------------------------ lifecycle
 
     async def aclose(self) -> None:
@@ -422,18 +483,27 @@ class ParticleClient:
         The escape hatch for endpoints aioparticle does not wrap yet:
         `await client.request("GET", "/v1/user")`. `path` is relative to `base_url`; query
         values go in `params` (`None` values are dropped, booleans become `true`/`false`,
-        sequences are comma-joined). Send a body with one of `json`, `data` (form) or `files`
-        (multipart). Returns the parsed JSON (`None` for HEAD and empty bodies), or an instance
-        of `model`. `idempotent` overrides the method's default for retries (GET, HEAD, PUT and
-        DELETE are retried on transient failures; POST and PATCH only if nothing was sent).
+        sequences are comma-joined). Send a body with `json`, or `data` (a form) and/or
+        `files` (multipart: part name to bytes, a path or a binary file object; `data` then
+        becomes text parts). Returns the parsed JSON (`None` for HEAD and empty bodies), or an
+        instance of `model`. `idempotent` overrides the method's default for retries (GET,
+        HEAD, PUT and DELETE are retried on transient failures; POST and PATCH only if nothing
+        was sent).
         """
         if not isinstance(method, str) or not method.isalpha():
             raise InvalidArgumentError("method must be an HTTP method name such as 'GET'")
         method = method.upper()
         checked = validate_request_path(path)
-        bodies = sum(x is not None for x in (json, data, files))
-        if bodies > 1:
-            raise InvalidArgumentError("pass at most one of json=, data= and files=")
+        if json is not None and (data is not None or files is not None):
+            raise InvalidArgumentError("pass json= or data=/files=, not both")
+        parts = None
+        if files is not None:
+            if not isinstance(files, Mapping):
+                raise InvalidArgumentError("files= must map part names to file contents")
+            parts = [
+                file_part(name, value, default_filename=name, what=f"files[{name!r}]")
+                for name, value in files.items()
+            ]
         parse: Callable[[bytes], Any] = parse_json if model is None else parse_model(model)
         if method == "HEAD":
             parse = _none
@@ -444,7 +514,7 @@ class ParticleClient:
             params=params,
             json=json,
             data=data,
-            files=files,
+            parts=parts,
             headers=headers,
             idempotent=idempotent,
         )
@@ -458,7 +528,7 @@ class ParticleClient:
         params: Mapping[str, QueryValue | None] | None = None,
         json: JSONValue = None,
         data: Mapping[str, str] | None = None,
-        files: Mapping[str, FileInput] | None = None,
+        parts: Sequence[UploadPart] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         authenticated: bool = True,
@@ -478,8 +548,8 @@ class ParticleClient:
         opened: list[IO[bytes]] = []
         try:
             upload = None
-            if files is not None:
-                upload, replayable = _multipart(files, opened)
+            if parts is not None:
+                upload, replayable = open_parts(parts, opened)
                 if not replayable:
                     idempotent = False
             return await self._send_with_retries(
@@ -530,13 +600,7 @@ class ParticleClient:
             failure: APIError
             retryable: bool
             retry_after: float | None = None
-            try:
-                limiter.acquire_nowait()  # no task switch when a slot is free
-            except anyio.WouldBlock:
-                await limiter.acquire()
-            except Exception as exc:  # older anyio on trio lets trio.WouldBlock through
-                if type(exc).__name__ != "WouldBlock":
-                    raise
+            if not _try_acquire(limiter):
                 await limiter.acquire()
             try:
                 # a plain deadline scope: cheaper per call than anyio.fail_after
@@ -574,26 +638,175 @@ class ParticleClient:
                 retryable = _retry.should_retry_status(status, idempotent=idempotent)
             finally:
                 limiter.release()
-            if not retryable or attempt >= self._max_retries:
-                raise failure
-            delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self._max_retry_after)
-            if delay is None:  # the server asked for a longer wait than we honour
-                raise failure
-            logger.debug(
-                "retrying %s %s in %.2fs (retry %d of %d) after: %s",
-                method,
-                path,
-                delay,
-                attempt + 1,
-                self._max_retries,
-                failure.message,
+            await self._before_retry(failure, retryable, retry_after, attempt, method, path)
+            attempt += 1
+
+    async def _before_retry(
+        self,
+        failure: APIError,
+        retryable: bool,
+        retry_after: float | None,
+        attempt: int,
+        method: str,
+        path: str,
+    ) -> None:
+        """Raise `failure` unless another attempt is due; otherwise wait the backoff delay."""
+        if not retryable or attempt >= self._max_retries:
+            raise failure
+        delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self._max_retry_after)
+        if delay is None:  # the server asked for a longer wait than we honour
+            raise failure
+        logger.debug(
+            "retrying %s %s in %.2fs (retry %d of %d) after: %s",
+            method,
+            path,
+            delay,
+            attempt + 1,
+            self._max_retries,
+            failure.message,
+        )
+        await _retry.sleep(delay)
+
+    async def _download(
+        self,
+        method: str,
+        source: str,
+        *,
+        to: StrPath | None,
+        progress: ProgressCallback | None,
+    ) -> bytes | Path:
+        """Stream a binary answer into memory, or into a temporary file renamed to `to`.
+
+        `source` is a path on the API origin or an absolute URL; the token is only sent to the
+        API origin. The body is never JSON-decoded; a failed or cancelled download leaves no
+        file behind.
+        """
+        shared = self._shared
+        if shared.closed or shared.http.is_closed:
+            raise ClientClosedError("this ParticleClient has been closed")
+        url, shown, on_origin = self._download_url(source)
+        auth = self._auth if on_origin else None
+        if on_origin and auth is None:
+            raise MissingAccessTokenError(
+                "no access token: pass ParticleClient(access_token=...) or set "
+                "PARTICLE_ACCESS_TOKEN"
             )
-            await _retry.sleep(delay)
+        sink = DownloadSink(to, progress)
+        try:
+            await self._stream_with_retries(
+                method, url, shown, sink, auth=auth, follow_redirects=not on_origin
+            )
+            return sink.finish()
+        except BaseException:
+            sink.discard()
+            raise
+
+    def _download_url(self, source: str) -> tuple[str, str, bool]:
+        """(URL, how errors show it, whether it is on the API origin) for a download source."""
+        text = check_text(source, "download URL", max_length=4096)
+        if text.startswith("/") and not text.startswith("//"):
+            path = validate_request_path(text)
+            return self._base_url + path, path, True
+        try:
+            url = httpx.URL(text)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise InvalidArgumentError(f"not a valid download URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise InvalidArgumentError(
+                "a download URL must be an absolute http(s) URL or a path starting with '/'"
+            )
+        if url.userinfo:
+            raise InvalidArgumentError("a download URL must not carry credentials")
+        base = httpx.URL(self._base_url)
+        on_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+        if (
+            url.scheme == "http"
+            and not on_origin
+            and not self._allow_insecure_http
+            and not _is_loopback(url.host)
+        ):
+            raise InvalidArgumentError(
+                "refusing a plain http:// download from another host; pass "
+                "allow_insecure_http=True to the client to allow it"
+            )
+        shown = f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+        return str(url), (url.path if on_origin else shown), on_origin
+
+    async def _stream_with_retries(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        sink: DownloadSink,
+        *,
+        auth: httpx.Auth | None,
+        follow_redirects: bool,
+    ) -> None:
+        http = self._shared.http
+        limiter = self._shared.limiter
+        headers = {**self._headers, "Accept": "*/*"}
+        attempt = 0
+        while True:
+            request = http.build_request(method, url, headers=headers, timeout=self._httpx_timeout)
+            failure: APIError
+            retry_after: float | None = None
+            if not _try_acquire(limiter):
+                await limiter.acquire()
+            try:
+                with anyio.CancelScope(deadline=anyio.current_time() + self._timeout) as scope:
+                    response = await http.send(
+                        request, auth=auth, follow_redirects=follow_redirects, stream=True
+                    )
+                if scope.cancelled_caught:
+                    raise TimeoutError
+                try:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        # each chunk read is bounded by the read timeout, not the whole body
+                        length = response.headers.get("content-length", "")
+                        sink.start(int(length) if length.isdigit() else None)
+                        async for chunk in response.aiter_bytes(_CHUNK_SIZE):
+                            sink.write(chunk)
+                        return
+                    with anyio.fail_after(self._timeout):
+                        await response.aread()
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await response.aclose()
+                retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+                failure = make_status_error(
+                    response,
+                    method=method,
+                    path=path,
+                    retry_after=retry_after,
+                    secrets=self._secrets(),
+                )
+                retryable = _retry.should_retry_status(status, idempotent=True)
+            except TimeoutError:
+                failure = APITimeoutError(
+                    f"request timed out after {self._timeout:g}s [{method} {path}]",
+                    method=method,
+                    path=path,
+                    request=request,
+                )
+                retryable = True
+            except httpx.TransportError as exc:
+                failure = _transport_error(exc, method, path, request, self._secrets())
+                retryable = True
+            except RuntimeError as exc:
+                if http.is_closed:
+                    raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
+                raise
+            finally:
+                limiter.release()
+            await self._before_retry(failure, retryable, retry_after, attempt, method, path)
             attempt += 1
 
     def _parse(
         self, response: httpx.Response, parse: Callable[[bytes], T], method: str, path: str
     ) -> T:
+        if parse is parse_status:
+            return response.status_code  # type: ignore[return-value]
         content = response.content
         try:
             return parse(content)
@@ -619,6 +832,19 @@ class ParticleClient:
                 method=method,
                 path=path,
             ) from exc
+
+
+def _try_acquire(limiter: anyio.CapacityLimiter) -> bool:
+    """Take a free slot without a task switch; `False` when the caller must wait for one."""
+    try:
+        limiter.acquire_nowait()
+    except anyio.WouldBlock:
+        return False
+    except Exception as exc:  # older anyio on trio lets trio.WouldBlock through
+        if type(exc).__name__ != "WouldBlock":
+            raise
+        return False
+    return True
 
 
 def _none(content: bytes) -> None:
@@ -647,28 +873,3 @@ def _transport_error(
     error = cls(f"{kind}: {detail} [{method} {path}]", method=method, path=path, request=request)
     error.__cause__ = exc
     return error
-
-
-def _multipart(
-    files: Mapping[str, FileInput], opened: list[IO[bytes]]
-) -> tuple[dict[str, tuple[str, Any]], bool]:
-    """httpx `files=` from a mapping of part names to bytes, paths or binary file objects."""
-    parts: dict[str, tuple[str, Any]] = {}
-    replayable = True
-    for name, value in files.items():
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            parts[name] = (name, bytes(value))
-        elif isinstance(value, (str, os.PathLike)):
-            handle = open(value, "rb")  # noqa: SIM115 - closed by the caller's finally
-            opened.append(handle)
-            parts[name] = (os.path.basename(os.fspath(value)), handle)
-            replayable = False
-        elif hasattr(value, "read"):
-            filename = os.path.basename(str(getattr(value, "name", "") or name))
-            parts[name] = (filename, value)
-            replayable = False
-        else:
-            raise InvalidArgumentError(
-                f"files[{name!r}] must be bytes, a path or a binary file object"
-            )
-    return parts, replayable

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
-from typing import Any, Generic, TypeVar, overload
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from pydantic import TypeAdapter
 
 from .models._base import ParticleModel
 
-__all__ = ["AsyncPaginator", "Page", "PageMeta"]
+if TYPE_CHECKING:
+    from ._client import ParticleClient
+    from .types import QueryValue
+
+__all__ = ["AsyncPaginator", "Page", "PageMeta", "page_parser", "paginate"]
 
 T = TypeVar("T")
 
@@ -130,3 +137,70 @@ class _ItemIterator(AsyncIterator[T]):
                 return item
             page = await self._pages.__anext__()
             self._items = iter(page.items)
+
+
+#: What a page parser returns: the items and the metadata, if the cloud sent any.
+ParsedPage = tuple[list[T], "PageMeta | None"]
+
+
+def page_parser(item: Any, key: str) -> Callable[[bytes], ParsedPage[Any]]:
+    """A parser for one page of `item`s in any shape the cloud uses for listings.
+
+    Accepts a bare JSON array, an object holding the array under `key` (with an optional
+    `meta`), and a JSON:API document (`{"data": [...], "meta": ...}`).
+    """
+    items: TypeAdapter[list[Any]] = TypeAdapter(list[item])
+    validate_items = items.validate_python
+    validate_meta = PageMeta.model_validate
+
+    def parse(content: bytes) -> ParsedPage[Any]:
+        body = json.loads(content) if content.strip() else []
+        if isinstance(body, list):
+            return validate_items(body), None
+        if not isinstance(body, dict):
+            raise ValueError(f"expected a JSON array or object, got {type(body).__name__}")
+        for name in (key, "data"):
+            if name in body:
+                raw_meta = body.get("meta")
+                meta = validate_meta(raw_meta) if isinstance(raw_meta, dict) else None
+                return validate_items(body[name] or []), meta
+        raise ValueError(f"expected the list under {key!r}")
+
+    return parse
+
+
+def paginate(
+    client: ParticleClient,
+    path: str,
+    parse: Callable[[bytes], ParsedPage[T]],
+    *,
+    params: Mapping[str, QueryValue | None] | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+    page_param: str = "page",
+) -> AsyncPaginator[T]:
+    """The paginator of a `GET` listing that takes a page number in `page_param`.
+
+    The first request sends exactly `params` (and `page` when given); later ones add the next
+    page number. Without `per_page` and without paging metadata, the size of the first page is
+    taken as the page size, so a short page still ends the walk.
+    """
+    query = {k: v for k, v in (params or {}).items() if v is not None}
+    size = per_page
+    previous: list[T] | None = None
+
+    async def fetch(number: int | None) -> Page[T]:
+        nonlocal size, previous
+        sent = query if number is None else {**query, page_param: number}
+        items, meta = await client._request("GET", path, params=sent, parse=parse)
+        paged = meta is not None and (meta.total_pages is not None or meta.has_more is not None)
+        if not paged:
+            first = number in (None, page)
+            if not first and previous is not None and items and items == previous:
+                items = []  # the server ignores the page number: the walk is over
+            elif first and per_page is None:
+                size = len(items) or None
+            previous = items
+        return Page(items, meta=meta, number=number, per_page=size)
+
+    return AsyncPaginator(fetch, first_page=page)

@@ -14,6 +14,9 @@ __all__ = [
     "parse_adapter",
     "parse_json",
     "parse_model",
+    "parse_object",
+    "parse_status",
+    "parse_unwrapped",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,3 +65,33 @@ def parse_ack(content: bytes) -> None:
             if body.get(key) is False:
                 detail = body.get("error_description") or body.get("error") or body
                 raise NotOkError(str(detail))
+
+
+def parse_unwrapped(tp: type[T], key: str) -> Callable[[bytes], T]:
+    """A parser validating the body as `tp`, after taking it out of its `key` wrapper if any.
+
+    The cloud wraps some answers (`{"product": {...}}`, `{"team": [...]}`, JSON:API
+    `{"data": ...}`) and not others; both forms are accepted.
+    """
+    validate = TypeAdapter(tp).validate_python
+
+    def parse(content: bytes) -> T:
+        body = parse_json(content)
+        if isinstance(body, dict) and key in body:
+            body = body[key]
+        return validate(body)
+
+    return parse
+
+
+def parse_object(content: bytes) -> dict[str, Any]:
+    """A parser accepting any JSON object (a JSON Schema document, for instance)."""
+    body = parse_json(content)
+    if not isinstance(body, dict):
+        raise ValueError(f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def parse_status(content: bytes) -> int:
+    """Marker parser: the request path returns the response's status code instead of a body."""
+    raise RuntimeError("parse_status is handled by the client, not called")  # pragma: no cover

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import BinaryIO, TypeAlias, Union
 
-__all__ = ["FileInput", "JSONObject", "JSONValue", "ProductRef", "QueryValue"]
+__all__ = [
+    "FileInput",
+    "JSONObject",
+    "JSONValue",
+    "ProductRef",
+    "ProgressCallback",
+    "QueryValue",
+    "SourceFiles",
+    "StrPath",
+]
 
 #: A product id (`int`) or slug (`str`).
 ProductRef: TypeAlias = Union[int, str]  # noqa: UP007
@@ -24,3 +33,14 @@ QueryValue: TypeAlias = Union[str, int, float, bool, Sequence[Union[str, int, fl
 
 #: An upload: the bytes themselves, a path to a file, or a binary file object.
 FileInput: TypeAlias = Union[bytes, "os.PathLike[str]", BinaryIO]
+
+#: A file-system path.
+StrPath: TypeAlias = Union[str, "os.PathLike[str]"]
+
+#: Sources for the cloud compiler: file names (as the compiler should see them, e.g.
+#: `"src/app.ino"`) mapped to contents, or a sequence of paths sent under their base names.
+SourceFiles: TypeAlias = Union[Mapping[str, FileInput], Sequence[StrPath]]  # noqa: UP007
+
+#: Called as a download progresses with the bytes received so far and the expected total
+#: (`None` when the server did not say).
+ProgressCallback: TypeAlias = Callable[[int, Union[int, None]], object]  # noqa: UP007

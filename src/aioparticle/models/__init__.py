@@ -1,17 +1,62 @@
 """Pydantic models of the Particle Cloud's responses."""
 
 from ._base import ParticleModel, UTCDateTime
-from .devices import ClaimResult, CoreInfo, Device, FunctionResult, UpdatedDevice, VariableValue
+from .auth import AccessToken
+from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
+from .devices import (
+    ClaimCode,
+    ClaimResult,
+    CoreInfo,
+    Device,
+    DeviceImportResult,
+    FunctionResult,
+    UnprotectResult,
+    UpdatedDevice,
+    VariableValue,
+)
 from .events import Event
+from .libraries import Library, LibraryLinks
+from .misc import DeviceOsVersion, SerialNumberInfo
+from .products import (
+    DeviceLocation,
+    LocationGeometry,
+    Product,
+    ProductConfiguration,
+    ProductFirmware,
+    TeamMember,
+)
+from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
 
 __all__ = [
+    "AccessToken",
+    "BuildTarget",
+    "BuildTargets",
+    "ClaimCode",
     "ClaimResult",
+    "CompileResult",
     "CoreInfo",
+    "DataUsageDay",
     "Device",
+    "DeviceImportResult",
+    "DeviceLocation",
+    "DeviceOsVersion",
     "Event",
+    "FleetDataUsage",
+    "FlashResult",
     "FunctionResult",
+    "Library",
+    "LibraryLinks",
+    "LocationGeometry",
     "ParticleModel",
+    "Product",
+    "ProductConfiguration",
+    "ProductFirmware",
+    "SerialNumberInfo",
+    "Sim",
+    "SimDataUsage",
+    "TeamMember",
     "UTCDateTime",
+    "UnprotectResult",
     "UpdatedDevice",
     "VariableValue",
 ]

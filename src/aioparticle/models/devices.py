@@ -7,10 +7,13 @@ from pydantic import Field
 from ._base import ParticleModel, UTCDateTime
 
 __all__ = [
+    "ClaimCode",
     "ClaimResult",
     "CoreInfo",
     "Device",
+    "DeviceImportResult",
     "FunctionResult",
+    "UnprotectResult",
     "UpdatedDevice",
     "VariableValue",
 ]
@@ -109,3 +112,29 @@ class ClaimResult(ParticleModel):
     claimed: bool | None = None
     user_id: str | None = None
     transfer_id: str | None = None
+
+
+class DeviceImportResult(ParticleModel):
+    """The outcome of adding devices to a product (one id, or a file listing many)."""
+
+    ok: bool | None = None
+    updated: int | None = None
+    updated_device_ids: list[str] = Field(default_factory=list, alias="updatedDeviceIds")
+    existing_device_ids: list[str] = Field(default_factory=list, alias="existingDeviceIds")
+    non_member_device_ids: list[str] = Field(default_factory=list, alias="nonmemberDeviceIds")
+    invalid_device_ids: list[str] = Field(default_factory=list, alias="invalidDeviceIds")
+
+
+class ClaimCode(ParticleModel):
+    """A claim code (valid for one hour) and the devices already claimed by its owner."""
+
+    claim_code: str
+    device_ids: list[str] = Field(default_factory=list)
+
+
+class UnprotectResult(ParticleModel):
+    """A step of removing device protection (`server_nonce` comes back from `prepare`)."""
+
+    ok: bool | None = None
+    server_nonce: str | None = None
+    device_protected: bool | None = None

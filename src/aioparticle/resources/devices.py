@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 
 from .._exceptions import InvalidArgumentError
-from .._pagination import AsyncPaginator, Page, PageMeta
+from .._files import file_part
+from .._pagination import AsyncPaginator, Page, page_parser, paginate
 from .._parsing import parse_ack, parse_adapter, parse_model
 from .._paths import (
     DEVICE_RESERVED,
@@ -16,17 +19,35 @@ from .._paths import (
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
     check_text,
+    product_segment,
     scope_prefix,
     segment,
 )
 from ..models._base import ParticleModel
-from ..models.devices import ClaimResult, Device, FunctionResult, UpdatedDevice, VariableValue
+from ..models.devices import (
+    ClaimCode,
+    ClaimResult,
+    Device,
+    DeviceImportResult,
+    FunctionResult,
+    UnprotectResult,
+    UpdatedDevice,
+    VariableValue,
+)
 from ._base import Resource
+from ._checks import (
+    comma_list,
+    device_segment,
+    flag,
+    iccid_segment,
+    positive_int,
+    require_product,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..types import JSONValue, ProductRef
+    from ..types import FileInput, JSONValue, ProductRef, ProgressCallback, StrPath
 
 __all__ = ["DeviceAttributes", "Devices"]
 
@@ -49,28 +70,32 @@ _USER_ATTRIBUTES = frozenset({"name", "signal", "notes"})
 _PRODUCT_ATTRIBUTES = frozenset({"development", "desired_firmware_version", "flash"})
 
 
-class _ProductDevicePage(ParticleModel):
-    devices: list[Device] = Field(default_factory=list)
-    meta: PageMeta | None = None
-
-
 class _Ping(ParticleModel):
     online: bool = False
     ok: bool | None = None
 
 
 _parse_device_list = parse_adapter(TypeAdapter(list[Device]))
-_parse_product_page = parse_model(_ProductDevicePage)
+_parse_product_page = page_parser(Device, "devices")
 _parse_device = parse_model(Device)
 _parse_updated = parse_model(UpdatedDevice)
 _parse_variable = parse_model(VariableValue)
 _parse_function = parse_model(FunctionResult)
 _parse_claim = parse_model(ClaimResult)
 _parse_ping = parse_model(_Ping)
+_parse_import = parse_model(DeviceImportResult)
+_parse_claim_code = parse_model(ClaimCode)
+_parse_unprotect = parse_model(UnprotectResult)
+
+#: Longest public key (PEM text) accepted.
+MAX_PUBLIC_KEY_LENGTH = 16_384
 
 
-def _device(device_id: object) -> str:
-    return segment(device_id, "device_id", reserved=DEVICE_RESERVED)
+def _epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+_device = device_segment
 
 
 def _device_path(device_id: object, product: ProductRef | None) -> str:
@@ -79,18 +104,6 @@ def _device_path(device_id: object, product: ProductRef | None) -> str:
 
 def _member(name: object, what: str) -> str:
     return segment(name, what, max_length=MAX_NAME_LENGTH, reserved=DEVICE_RESERVED)
-
-
-def _flag(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidArgumentError(f"{what} must be a bool, got {type(value).__name__}")
-    return value
-
-
-def _positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
-    return value
 
 
 def _notes(notes: object) -> str:
@@ -106,12 +119,6 @@ def _notes(notes: object) -> str:
 
 def _device_name(name: object) -> str:
     return check_text(name, "name", max_length=MAX_ID_LENGTH)
-
-
-def _require_product(product: ProductRef | None, operation: str) -> ProductRef:
-    if product is None:
-        raise InvalidArgumentError(f"{operation} needs product= (a product id or slug)")
-    return product
 
 
 def _attributes_body(
@@ -135,11 +142,11 @@ def _attributes_body(
         elif key == "notes":
             body[key] = _notes(value)
         elif key == "signal":
-            body[key] = "1" if _flag(value, "signal") else "0"
+            body[key] = "1" if flag(value, "signal") else "0"
         elif key == "desired_firmware_version":
-            body[key] = None if value is None else _positive_int(value, key)
+            body[key] = None if value is None else positive_int(value, key)
         else:
-            body[key] = _flag(value, key)
+            body[key] = flag(value, key)
     return body
 
 
@@ -172,15 +179,15 @@ class Devices(Resource):
             "deviceName": None
             if device_name is None
             else check_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
-            "groups": None if groups is None else _groups(groups),
+            "groups": None if groups is None else comma_list(groups, "groups"),
             "sortAttr": None
             if sort_attr is None
             else check_text(sort_attr, "sort_attr", max_length=64),
             "sortDir": None if sort_dir is None else _sort_dir(sort_dir),
-            "per_page": None if per_page is None else _positive_int(per_page, "per_page"),
+            "per_page": None if per_page is None else positive_int(per_page, "per_page"),
         }
         if page is not None:
-            _positive_int(page, "page")
+            positive_int(page, "page")
         client = self._client
         if product is None:
             given = [k for k, v in filters.items() if v is not None] + (
@@ -198,16 +205,14 @@ class Devices(Resource):
 
             return AsyncPaginator(fetch_user)
 
-        path = f"{scope_prefix(product)}/devices"
-        params = {k: v for k, v in filters.items() if v is not None}
-        size = filters["per_page"] if isinstance(filters["per_page"], int) else None
-
-        async def fetch_product(number: int | None) -> Page[Device]:
-            query = params if number is None else {**params, "page": number}
-            body = await client._request("GET", path, params=query, parse=_parse_product_page)
-            return Page(body.devices, meta=body.meta, number=number, per_page=size)
-
-        return AsyncPaginator(fetch_product, first_page=page)
+        return paginate(
+            client,
+            f"{scope_prefix(product)}/devices",
+            _parse_product_page,
+            params=filters,
+            page=page,
+            per_page=filters["per_page"] if isinstance(filters["per_page"], int) else None,
+        )
 
     async def get(self, device_id: str, *, product: ProductRef | None = None) -> Device:
         """Return one device in full (functions, variables, firmware and fleet fields).
@@ -234,7 +239,7 @@ class Devices(Resource):
         self, device_id: str, on: bool, *, product: ProductRef | None = None
     ) -> UpdatedDevice:
         """Start (`on=True`) or stop the device's rainbow LED. Not retried once sent."""
-        body = {"signal": "1" if _flag(on, "on") else "0"}
+        body = {"signal": "1" if flag(on, "on") else "0"}
         return await self._put(device_id, body, product=product, idempotent=False)
 
     async def ping(self, device_id: str, *, product: ProductRef | None = None) -> bool:
@@ -248,7 +253,7 @@ class Devices(Resource):
         """Claim a device for this account; `request_transfer=True` asks its owner to hand over."""
         body: dict[str, JSONValue] = {
             "id": _device(device_id),
-            "request_transfer": _flag(request_transfer, "request_transfer"),
+            "request_transfer": flag(request_transfer, "request_transfer"),
         }
         return await self._client._request(
             "POST", "/v1/devices", json=body, parse=_parse_claim, idempotent=False
@@ -268,7 +273,7 @@ class Devices(Resource):
                 raise InvalidArgumentError("deny= is only honoured in product scope: pass product=")
             await self._client._request("DELETE", path, parse=parse_ack)
             return
-        body: dict[str, JSONValue] = {} if deny is None else {"deny": _flag(deny, "deny")}
+        body: dict[str, JSONValue] = {} if deny is None else {"deny": flag(deny, "deny")}
         await self._client._request("DELETE", path, json=body, parse=parse_ack)
 
     async def get_variable(
@@ -320,7 +325,7 @@ class Devices(Resource):
 
     async def remove_owner(self, device_id: str, *, product: ProductRef) -> None:
         """Unclaim a product device from its owner while keeping it in the product."""
-        product = _require_product(product, "remove_owner()")
+        product = require_product(product, "remove_owner()")
         await self._client._request(
             "DELETE", f"{_device_path(device_id, product)}/owner", parse=parse_ack
         )
@@ -329,8 +334,8 @@ class Devices(Resource):
         self, device_id: str, development: bool = True, *, product: ProductRef
     ) -> UpdatedDevice:
         """Mark a product device as a development device (or return it to fleet updates)."""
-        product = _require_product(product, "set_development()")
-        body = {"development": _flag(development, "development")}
+        product = require_product(product, "set_development()")
+        body = {"development": flag(development, "development")}
         return await self._put(device_id, body, product=product)
 
     async def lock_firmware(
@@ -342,16 +347,142 @@ class Devices(Resource):
         flash: bool | None = None,
     ) -> UpdatedDevice:
         """Pin a product device to firmware `version`; `flash=True` pushes it now."""
-        product = _require_product(product, "lock_firmware()")
-        body: dict[str, JSONValue] = {"desired_firmware_version": _positive_int(version, "version")}
+        product = require_product(product, "lock_firmware()")
+        body: dict[str, JSONValue] = {"desired_firmware_version": positive_int(version, "version")}
         if flash is not None:
-            body["flash"] = _flag(flash, "flash")
+            body["flash"] = flag(flash, "flash")
         return await self._put(device_id, body, product=product, idempotent=not flash)
 
     async def unlock_firmware(self, device_id: str, *, product: ProductRef) -> UpdatedDevice:
         """Unpin a product device's firmware (sends `desired_firmware_version: null`)."""
-        product = _require_product(product, "unlock_firmware()")
+        product = require_product(product, "unlock_firmware()")
         return await self._put(device_id, {"desired_firmware_version": None}, product=product)
+
+    async def add(
+        self,
+        device_id: str | None = None,
+        *,
+        product: ProductRef,
+        file: FileInput | None = None,
+    ) -> DeviceImportResult:
+        """Add a device to a product (or approve a quarantined one).
+
+        Pass one device id (or serial number, IMEI or ICCID), or `file=`: a one-column list of
+        many, uploaded as the multipart part `file`.
+        """
+        product = require_product(product, "add()")
+        path = f"{scope_prefix(product)}/devices"
+        if (device_id is None) == (file is None):
+            raise InvalidArgumentError("add() takes either a device_id or file=, not both")
+        if file is None:
+            body = {"id": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH)}
+            return await self._client._request("POST", path, json=body, parse=_parse_import)
+        part = file_part("file", file, default_filename="file", what="file")
+        return await self._client._request("POST", path, parts=[part], parse=_parse_import)
+
+    async def provision(self, *, product: ProductRef) -> Device:
+        """Create a new device in a product that allows self-provisioning."""
+        product = require_product(product, "provision()")
+        product_segment(product)
+        return await self._client._request(
+            "POST", "/v1/devices", json={"product_id": product}, parse=_parse_device
+        )
+
+    async def create_claim_code(
+        self, *, iccid: str | None = None, product: ProductRef | None = None
+    ) -> ClaimCode:
+        """Create a claim code (valid for one hour) for setting up a new device.
+
+        With `product=` the cloud demands a token of one of the product's customers: use
+        `client.with_options(access_token=customer_token)`.
+        """
+        body: dict[str, JSONValue] = {}
+        if iccid is not None:
+            body["iccid"] = iccid_segment(iccid)
+        return await self._client._request(
+            "POST", f"{scope_prefix(product)}/device_claims", json=body, parse=_parse_claim_code
+        )
+
+    async def unprotect(
+        self,
+        device_id: str,
+        action: Literal["prepare", "confirm"],
+        *,
+        server_nonce: str | None = None,
+        device_nonce: str | None = None,
+        device_signature: str | None = None,
+        device_public_key_fingerprint: str | None = None,
+        product: ProductRef | None = None,
+        org: str | None = None,
+    ) -> UnprotectResult:
+        """One step of removing device protection: `prepare`, then `confirm` with the nonces
+        and signature (base64) the device produced."""
+        if action not in ("prepare", "confirm"):
+            raise InvalidArgumentError(f"action must be 'prepare' or 'confirm', got {action!r}")
+        if org is not None:
+            if product is not None:
+                raise InvalidArgumentError("pass product= or org=, not both")
+            prefix = f"/v1/orgs/{segment(org, 'org')}"
+        else:
+            prefix = scope_prefix(product)
+        body: dict[str, JSONValue] = {"action": action}
+        for key, value in (
+            ("server_nonce", server_nonce),
+            ("device_nonce", device_nonce),
+            ("device_signature", device_signature),
+            ("device_public_key_fingerprint", device_public_key_fingerprint),
+        ):
+            if value is not None:
+                body[key] = check_text(value, key, max_length=4096)
+        path = f"{prefix}/devices/{_device(device_id)}/unprotect"
+        return await self._client._request("PUT", path, json=body, parse=_parse_unprotect)
+
+    async def send_public_key(
+        self,
+        device_id: str,
+        key: str | bytes,
+        *,
+        algorithm: Literal["rsa", "ecc"] = "rsa",
+    ) -> None:
+        """Register a device's public key (PEM text) with the cloud."""
+        if algorithm not in ("rsa", "ecc"):
+            raise InvalidArgumentError(f"algorithm must be 'rsa' or 'ecc', got {algorithm!r}")
+        if isinstance(key, (bytes, bytearray)):
+            try:
+                key = bytes(key).decode("ascii")
+            except UnicodeDecodeError:
+                raise InvalidArgumentError("key must be PEM text (ASCII)") from None
+        text = check_text(key, "key", max_length=MAX_PUBLIC_KEY_LENGTH, allow_empty=False)
+        body: dict[str, JSONValue] = {
+            "deviceID": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
+            "publicKey": text,
+            "filename": "particle-api",
+            "order": f"manual_{_epoch_ms()}",
+            "algorithm": algorithm,
+        }
+        await self._client._request(
+            "POST", f"/v1/provisioning/{_device(device_id)}", json=body, parse=parse_ack
+        )
+
+    @overload
+    async def download_manufacturing_backup(
+        self, device_id: str, *, to: None = None, progress: ProgressCallback | None = None
+    ) -> bytes: ...
+    @overload
+    async def download_manufacturing_backup(
+        self, device_id: str, *, to: StrPath, progress: ProgressCallback | None = None
+    ) -> Path: ...
+    async def download_manufacturing_backup(
+        self,
+        device_id: str,
+        *,
+        to: StrPath | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> bytes | Path:
+        """Download a device's manufacturing backup archive (Tachyon): the bytes, or the
+        `Path` written when `to=` is given. `progress(received, total)` follows the download."""
+        path = f"/v1/devices/{_device(device_id)}/backup_files"
+        return await self._client._download("PUT", path, to=to, progress=progress)
 
     async def _put(
         self,
@@ -368,18 +499,6 @@ class Devices(Resource):
             parse=_parse_updated,
             idempotent=idempotent,
         )
-
-
-def _groups(groups: object) -> str:
-    if isinstance(groups, str) or not isinstance(groups, Sequence):
-        raise InvalidArgumentError("groups must be a sequence of group names, not a str")
-    names = [check_text(g, "group name", max_length=MAX_ID_LENGTH) for g in groups]
-    if not names:
-        raise InvalidArgumentError("groups must not be empty")
-    for name in names:
-        if "," in name:
-            raise InvalidArgumentError("a group name must not contain ','")
-    return ",".join(names)
 
 
 def _sort_dir(value: object) -> str:

@@ -1,0 +1,132 @@
+"""Argument checks shared by the resource sub-clients (all raise before any I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from .._exceptions import InvalidArgumentError
+from .._paths import DEVICE_RESERVED, MAX_ID_LENGTH, check_text, segment
+
+if TYPE_CHECKING:
+    from ..types import ProductRef
+
+__all__ = [
+    "date_range",
+    "device_segment",
+    "flag",
+    "iccid_segment",
+    "lat_lng",
+    "name_list",
+    "positive_int",
+    "require_product",
+    "short_text",
+]
+
+_ICCID = re.compile(r"[0-9]{10,24}[Ff]?")
+
+
+def flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{what} must be a bool, got {type(value).__name__}")
+    return value
+
+
+def positive_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
+    return value
+
+
+def short_text(value: object, what: str, *, max_length: int = MAX_ID_LENGTH) -> str:
+    return check_text(value, what, max_length=max_length)
+
+
+def require_product(product: ProductRef | None, operation: str) -> ProductRef:
+    if product is None:
+        raise InvalidArgumentError(f"{operation} needs product= (a product id or slug)")
+    return product
+
+
+def device_segment(device_id: object, what: str = "device_id") -> str:
+    return segment(device_id, what, reserved=DEVICE_RESERVED)
+
+
+def iccid_segment(iccid: object) -> str:
+    text = check_text(iccid, "iccid", max_length=32)
+    if not _ICCID.fullmatch(text):
+        raise InvalidArgumentError(f"iccid must be the SIM's 10 to 25 digit ICCID, got {text!r}")
+    return text
+
+
+def name_list(values: object, what: str, *, max_length: int = MAX_ID_LENGTH) -> list[str]:
+    """A non-empty sequence (not a bare `str`) of non-empty names."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise InvalidArgumentError(f"{what} must be a sequence of names, not a str")
+    names = [check_text(v, f"{what} item", max_length=max_length) for v in values]
+    if not names:
+        raise InvalidArgumentError(f"{what} must not be empty")
+    return names
+
+
+def comma_list(values: object, what: str) -> str:
+    """A sequence of names joined with commas for a query string."""
+    names = name_list(values, what)
+    for name in names:
+        if "," in name:
+            raise InvalidArgumentError(f"an item of {what} must not contain ','")
+    return ",".join(names)
+
+
+def _iso(value: datetime, what: str) -> str:
+    if value.tzinfo is None:
+        raise InvalidArgumentError(f"{what} must be timezone-aware (e.g. tzinfo=timezone.utc)")
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def date_range(value: object, what: str = "date_range") -> str:
+    """`(start, end)` aware datetimes as `<ISO start>,<ISO end>`, or a pre-formatted string."""
+    if isinstance(value, str):
+        return check_text(value, what, max_length=128)
+    if isinstance(value, tuple) and len(value) == 2:
+        start, end = value
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            if end < start:
+                raise InvalidArgumentError(f"{what}: the end is before the start")
+            return f"{_iso(start, what)},{_iso(end, what)}"
+    raise InvalidArgumentError(f"{what} must be a (start, end) pair of datetimes or a str")
+
+
+def lat_lng(value: object, what: str) -> str:
+    """A `(lat, lng)` pair as `lat,lng`, or a pre-formatted string."""
+    if isinstance(value, str):
+        return check_text(value, what, max_length=64)
+    if isinstance(value, tuple) and len(value) == 2:
+        lat, lng = value
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise InvalidArgumentError(f"{what} is out of range: ({lat}, {lng})")
+            return f"{lat},{lng}"
+    raise InvalidArgumentError(f"{what} must be a (lat, lng) pair of numbers or a str")
+
+
+_CONTROL_BUT_WHITESPACE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
+
+
+def free_text(value: object, what: str, *, max_length: int) -> str:
+    """Free text sent in a body (never a URL): newlines and tabs allowed, other controls not."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be a str, got {type(value).__name__}")
+    if len(value) > max_length:
+        raise InvalidArgumentError(
+            f"{what} is too long ({len(value)} characters, at most {max_length})"
+        )
+    if _CONTROL_BUT_WHITESPACE(value):
+        raise InvalidArgumentError(f"{what} must not contain control characters")
+    return value
+
+
+def org_prefix(org: object) -> str:
+    return f"/v1/orgs/{segment(org, 'org')}"

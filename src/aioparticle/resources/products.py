@@ -1,0 +1,356 @@
+"""Products, and what lives under one product: firmware, team, configuration, locations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
+
+from .._exceptions import InvalidArgumentError
+from .._files import file_part
+from .._pagination import AsyncPaginator, page_parser, paginate
+from .._parsing import parse_ack, parse_model, parse_object, parse_unwrapped
+from .._paths import MAX_ID_LENGTH, product_segment, scope_prefix, segment
+from ..models.products import (
+    DeviceLocation,
+    Product,
+    ProductConfiguration,
+    ProductFirmware,
+    TeamMember,
+)
+from ._base import Resource
+from ._checks import (
+    date_range,
+    device_segment,
+    flag,
+    free_text,
+    lat_lng,
+    name_list,
+    positive_int,
+    require_product,
+    short_text,
+)
+
+if TYPE_CHECKING:
+    from .._client import ParticleClient
+    from ..types import FileInput, JSONObject, JSONValue, ProductRef, ProgressCallback, StrPath
+
+__all__ = [
+    "ProductConfig",
+    "ProductFirmwareClient",
+    "ProductLocations",
+    "ProductTeam",
+    "Products",
+]
+
+#: Longest firmware title accepted.
+MAX_TITLE_LENGTH = 256
+#: Longest firmware description accepted.
+MAX_DESCRIPTION_LENGTH = 65_536
+#: Longest username (an e-mail address) accepted.
+MAX_USERNAME_LENGTH = 254
+
+_parse_products = parse_unwrapped(list[Product], "products")
+_parse_product = parse_unwrapped(Product, "product")
+_parse_firmware_list = parse_unwrapped(list[ProductFirmware], "firmware")
+_parse_firmware = parse_unwrapped(ProductFirmware, "firmware")
+_parse_team = parse_unwrapped(list[TeamMember], "team")
+_parse_config = parse_model(ProductConfiguration)
+_parse_locations = page_parser(DeviceLocation, "locations")
+_parse_location = parse_unwrapped(DeviceLocation, "location")
+
+
+def _product_path(product: ProductRef | None, operation: str) -> str:
+    return scope_prefix(require_product(product, operation))
+
+
+def _version(version: object) -> str:
+    return str(positive_int(version, "version"))
+
+
+class ProductFirmwareClient(Resource):
+    """Firmware versions uploaded to a product, and their release to the fleet."""
+
+    __slots__ = ()
+
+    async def list(self, *, product: ProductRef) -> list[ProductFirmware]:
+        """Every firmware version of the product."""
+        path = f"{_product_path(product, 'firmware.list()')}/firmware"
+        return await self._client._request("GET", path, parse=_parse_firmware_list)
+
+    async def get(self, version: int, *, product: ProductRef) -> ProductFirmware:
+        """One firmware version."""
+        path = f"{_product_path(product, 'firmware.get()')}/firmware/{_version(version)}"
+        return await self._client._request("GET", path, parse=_parse_firmware)
+
+    async def upload(
+        self,
+        version: int,
+        file: FileInput,
+        *,
+        product: ProductRef,
+        title: str,
+        description: str | None = None,
+    ) -> ProductFirmware:
+        """Upload a firmware binary as `version` (bytes, a path or a binary file object)."""
+        path = f"{_product_path(product, 'firmware.upload()')}/firmware"
+        fields = {
+            "version": _version(version),
+            "title": short_text(title, "title", max_length=MAX_TITLE_LENGTH),
+        }
+        if description is not None:
+            fields["description"] = free_text(
+                description, "description", max_length=MAX_DESCRIPTION_LENGTH
+            )
+        part = file_part("file", file, default_filename="firmware.bin", what="file")
+        return await self._client._request(
+            "POST", path, data=fields, parts=[part], parse=_parse_firmware
+        )
+
+    async def update(
+        self,
+        version: int,
+        *,
+        product: ProductRef,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> ProductFirmware:
+        """Change a firmware version's title and/or description."""
+        path = f"{_product_path(product, 'firmware.update()')}/firmware/{_version(version)}"
+        body: dict[str, JSONValue] = {}
+        if title is not None:
+            body["title"] = short_text(title, "title", max_length=MAX_TITLE_LENGTH)
+        if description is not None:
+            body["description"] = free_text(
+                description, "description", max_length=MAX_DESCRIPTION_LENGTH
+            )
+        if not body:
+            raise InvalidArgumentError("firmware.update() needs title= or description=")
+        return await self._client._request("PUT", path, json=body, parse=_parse_firmware)
+
+    @overload
+    async def download(
+        self,
+        version: int,
+        *,
+        product: ProductRef,
+        to: None = None,
+        progress: ProgressCallback | None = None,
+    ) -> bytes: ...
+    @overload
+    async def download(
+        self,
+        version: int,
+        *,
+        product: ProductRef,
+        to: StrPath,
+        progress: ProgressCallback | None = None,
+    ) -> Path: ...
+    async def download(
+        self,
+        version: int,
+        *,
+        product: ProductRef,
+        to: StrPath | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> bytes | Path:
+        """Download a firmware binary: the bytes, or the `Path` written when `to=` is given."""
+        prefix = _product_path(product, "firmware.download()")
+        path = f"{prefix}/firmware/{_version(version)}/binary"
+        return await self._client._download("GET", path, to=to, progress=progress)
+
+    async def release(
+        self,
+        version: int,
+        *,
+        product: ProductRef,
+        product_default: bool | None = None,
+        groups: Sequence[str] | None = None,
+        intelligent: bool | None = None,
+    ) -> None:
+        """Release a version to the fleet (`product_default=True`) or to device `groups`."""
+        path = f"{_product_path(product, 'firmware.release()')}/firmware/release"
+        body: dict[str, JSONValue] = {"version": positive_int(version, "version")}
+        if product_default is not None:
+            body["product_default"] = flag(product_default, "product_default")
+        if groups is not None:
+            body["groups"] = name_list(groups, "groups")
+        if intelligent is not None:
+            body["intelligent"] = flag(intelligent, "intelligent")
+        await self._client._request("PUT", path, json=body, parse=parse_ack)
+
+
+class ProductTeam(Resource):
+    """The people (and API users) on a product's team."""
+
+    __slots__ = ()
+
+    async def list(self, *, product: ProductRef) -> list[TeamMember]:
+        """Every team member."""
+        path = f"{_product_path(product, 'team.list()')}/team"
+        return await self._client._request("GET", path, parse=_parse_team)
+
+    async def invite(self, username: str, *, product: ProductRef) -> None:
+        """Invite someone (by e-mail) to the team."""
+        path = f"{_product_path(product, 'team.invite()')}/team"
+        body = {"username": short_text(username, "username", max_length=MAX_USERNAME_LENGTH)}
+        await self._client._request("POST", path, json=body, parse=parse_ack)
+
+    async def remove(self, username: str, *, product: ProductRef) -> None:
+        """Remove a member from the team."""
+        member = segment(username, "username", max_length=MAX_USERNAME_LENGTH)
+        path = f"{_product_path(product, 'team.remove()')}/team/{member}"
+        await self._client._request("DELETE", path, parse=parse_ack)
+
+
+def _config_path(product: ProductRef | None, device: str | None, operation: str) -> str:
+    path = f"{_product_path(product, operation)}/config"
+    if device is not None:
+        path += f"/{device_segment(device, 'device')}"
+    return path
+
+
+class ProductConfig(Resource):
+    """Asset-tracking configuration of a product, or of one product device with `device=`."""
+
+    __slots__ = ()
+
+    async def get(self, *, product: ProductRef, device: str | None = None) -> ProductConfiguration:
+        """The current configuration."""
+        path = _config_path(product, device, "config.get()")
+        return await self._client._request("GET", path, parse=_parse_config)
+
+    async def get_schema(self, *, product: ProductRef, device: str | None = None) -> dict[str, Any]:
+        """The configuration's JSON Schema document."""
+        path = _config_path(product, device, "config.get_schema()")
+        return await self._client._request(
+            "GET", path, headers={"Accept": "application/schema+json"}, parse=parse_object
+        )
+
+    async def set(
+        self, config: JSONObject, *, product: ProductRef, device: str | None = None
+    ) -> ProductConfiguration:
+        """Replace the configuration: `config` is sent as the whole body."""
+        if not isinstance(config, Mapping):
+            raise InvalidArgumentError(f"config must be a mapping, got {type(config).__name__}")
+        path = _config_path(product, device, "config.set()")
+        return await self._client._request("PUT", path, json=config, parse=_parse_config)
+
+
+def _location_query(
+    date_range_: str | tuple[datetime, datetime] | None,
+    rect_bl: str | tuple[float, float] | None,
+    rect_tr: str | tuple[float, float] | None,
+) -> dict[str, str | None]:
+    if (rect_bl is None) != (rect_tr is None):
+        raise InvalidArgumentError("rect_bl and rect_tr go together: pass both or neither")
+    return {
+        "date_range": None if date_range_ is None else date_range(date_range_),
+        "rect_bl": None if rect_bl is None else lat_lng(rect_bl, "rect_bl"),
+        "rect_tr": None if rect_tr is None else lat_lng(rect_tr, "rect_tr"),
+    }
+
+
+class ProductLocations(Resource):
+    """Where a product's asset trackers have been."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        product: ProductRef,
+        date_range: str | tuple[datetime, datetime] | None = None,
+        rect_bl: str | tuple[float, float] | None = None,
+        rect_tr: str | tuple[float, float] | None = None,
+        device_id: str | None = None,
+        device_name: str | None = None,
+        groups: Sequence[str] | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> AsyncPaginator[DeviceLocation]:
+        """Device locations, optionally within a time range, a rectangle or some groups.
+
+        `groups` travels in the indexed form `groups[0]=a&groups[1]=b`.
+        """
+        path = f"{_product_path(product, 'locations.list()')}/locations"
+        params: dict[str, str | int | None] = {
+            **_location_query(date_range, rect_bl, rect_tr),
+            "device_id": None
+            if device_id is None
+            else short_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
+            "device_name": None
+            if device_name is None
+            else short_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
+        }
+        if groups is not None:
+            for n, group in enumerate(name_list(groups, "groups")):
+                params[f"groups[{n}]"] = group
+        if per_page is not None:
+            params["per_page"] = positive_int(per_page, "per_page")
+        if page is not None:
+            positive_int(page, "page")
+        return paginate(
+            self._client,
+            path,
+            _parse_locations,
+            params=params,
+            page=page,
+            per_page=per_page,
+        )
+
+    async def get(
+        self,
+        device_id: str,
+        *,
+        product: ProductRef,
+        date_range: str | tuple[datetime, datetime] | None = None,
+        rect_bl: str | tuple[float, float] | None = None,
+        rect_tr: str | tuple[float, float] | None = None,
+    ) -> DeviceLocation:
+        """One device's locations (a `Point`, or a `LineString` over a time range)."""
+        prefix = _product_path(product, "locations.get()")
+        path = f"{prefix}/locations/{device_segment(device_id)}"
+        params = _location_query(date_range, rect_bl, rect_tr)
+        return await self._client._request("GET", path, params=params, parse=_parse_location)
+
+
+class Products(Resource):
+    """Products the token can reach, with nested sub-clients for what lives under one:
+    `firmware`, `team`, `config` and `locations` (each takes `product=`)."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, client: ParticleClient) -> None:
+        super().__init__(client)
+
+    @cached_property
+    def firmware(self) -> ProductFirmwareClient:
+        """Product firmware versions: list, get, upload, update, download, release."""
+        return ProductFirmwareClient(self._client)
+
+    @cached_property
+    def team(self) -> ProductTeam:
+        """The product team: list, invite, remove."""
+        return ProductTeam(self._client)
+
+    @cached_property
+    def config(self) -> ProductConfig:
+        """Asset-tracking configuration: get, get_schema, set."""
+        return ProductConfig(self._client)
+
+    @cached_property
+    def locations(self) -> ProductLocations:
+        """Asset-tracking locations: list, get."""
+        return ProductLocations(self._client)
+
+    async def list(self) -> list[Product]:
+        """Every product the token's user is a team member of."""
+        return await self._client._request("GET", "/v1/products", parse=_parse_products)
+
+    async def get(self, product: ProductRef) -> Product:
+        """One product, by id or slug."""
+        path = f"/v1/products/{product_segment(product)}"
+        return await self._client._request("GET", path, parse=_parse_product)
