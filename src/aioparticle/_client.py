@@ -327,10 +327,12 @@ class ParticleClient:
     def _token(self) -> str | None:
         return self._auth.token if self._auth is not None else None
 
-    def _secrets(self) -> tuple[str, ...]:
-        """Values scrubbed from every message (long enough not to mangle ordinary text)."""
+    def _secrets(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Values scrubbed from every message (long enough not to mangle ordinary text), plus
+        a call's own `extra` secrets (a password)."""
         candidates = (self._token, self._client_secret)
-        return tuple(s for s in candidates if s and len(s) >= 8 and s not in _PUBLIC_SECRETS)
+        found = tuple(s for s in candidates if s and len(s) >= 8 and s not in _PUBLIC_SECRETS)
+        return found + tuple(s for s in extra if s and len(s) >= 4)
 
     def __repr__(self) -> str:
         token = "'***'" if self._auth is not None else "None"
@@ -532,8 +534,12 @@ class ParticleClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         authenticated: bool = True,
+        secrets: tuple[str, ...] = (),
     ) -> T:
-        """The one request path: send with retries, map errors, parse the body with `parse`."""
+        """The one request path: send with retries, map errors, parse the body with `parse`.
+
+        `secrets` (a password, say) are scrubbed from error messages like the token is.
+        """
         shared = self._shared
         if shared.closed or shared.http.is_closed:
             raise ClientClosedError("this ParticleClient has been closed")
@@ -563,6 +569,7 @@ class ParticleClient:
                 headers={**self._headers, **headers} if headers else self._headers,
                 idempotent=idempotent,
                 auth=auth if authenticated else None,
+                secrets=secrets,
             )
         finally:
             for handle in opened:
@@ -581,6 +588,7 @@ class ParticleClient:
         headers: Mapping[str, str],
         idempotent: bool,
         auth: httpx.Auth | None,
+        secrets: tuple[str, ...] = (),
     ) -> T:
         http = self._shared.http
         limiter = self._shared.limiter
@@ -617,7 +625,7 @@ class ParticleClient:
                 )
                 retryable = idempotent
             except httpx.TransportError as exc:
-                failure = _transport_error(exc, method, path, request, self._secrets())
+                failure = _transport_error(exc, method, path, request, self._secrets(secrets))
                 retryable = idempotent or isinstance(exc, _NOT_SENT)
             except RuntimeError as exc:
                 if http.is_closed:
@@ -626,14 +634,14 @@ class ParticleClient:
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return self._parse(response, parse, method, path)
+                    return self._parse(response, parse, method, path, secrets)
                 retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
                 failure = make_status_error(
                     response,
                     method=method,
                     path=path,
                     retry_after=retry_after,
-                    secrets=self._secrets(),
+                    secrets=self._secrets(secrets),
                 )
                 retryable = _retry.should_retry_status(status, idempotent=idempotent)
             finally:
@@ -803,7 +811,12 @@ class ParticleClient:
             attempt += 1
 
     def _parse(
-        self, response: httpx.Response, parse: Callable[[bytes], T], method: str, path: str
+        self,
+        response: httpx.Response,
+        parse: Callable[[bytes], T],
+        method: str,
+        path: str,
+        secrets: tuple[str, ...] = (),
     ) -> T:
         if parse is parse_status:
             return response.status_code  # type: ignore[return-value]
@@ -814,7 +827,7 @@ class ParticleClient:
             raise APIError(
                 scrub(
                     f"the cloud did not confirm the operation: {exc} [{method} {path}]",
-                    self._secrets(),
+                    self._secrets(secrets),
                 ),
                 method=method,
                 path=path,
@@ -825,7 +838,7 @@ class ParticleClient:
             raise APIResponseValidationError(
                 scrub(
                     f"unexpected response body for {method} {path}: {_short_reason(exc)}",
-                    self._secrets(),
+                    self._secrets(secrets),
                 ),
                 response=response,
                 body=body,

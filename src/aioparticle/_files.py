@@ -54,7 +54,8 @@ def _check_input(value: object, what: str) -> FileInput:
 def _filename(name: object, what: str) -> str:
     text = check_text(name, what, max_length=MAX_FILENAME_LENGTH)
     parts = text.replace("\\", "/").split("/")
-    if text.startswith(("/", "\\")) or any(p in ("", ".", "..") for p in parts):
+    absolute = text.startswith(("/", "\\")) or (len(text) > 1 and text[1] == ":")
+    if absolute or any(p in ("", ".", "..") for p in parts):
         raise InvalidArgumentError(
             f"{what} must be a relative file name without '.' or '..' parts, got {text!r}"
         )

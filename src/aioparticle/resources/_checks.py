@@ -93,9 +93,10 @@ def date_range(value: object, what: str = "date_range") -> str:
     if isinstance(value, tuple) and len(value) == 2:
         start, end = value
         if isinstance(start, datetime) and isinstance(end, datetime):
+            text = f"{_iso(start, what)},{_iso(end, what)}"  # both aware before comparing
             if end < start:
                 raise InvalidArgumentError(f"{what}: the end is before the start")
-            return f"{_iso(start, what)},{_iso(end, what)}"
+            return text
     raise InvalidArgumentError(f"{what} must be a (start, end) pair of datetimes or a str")
 
 

@@ -38,5 +38,10 @@ class Customers(Resource):
             "client_secret": self._client._client_secret,
         }
         return await self._client._request(
-            "POST", f"{prefix}/customers", data=form, parse=_parse_token, authenticated=False
+            "POST",
+            f"{prefix}/customers",
+            data=form,
+            parse=_parse_token,
+            authenticated=False,
+            secrets=(form["password"],),
         )

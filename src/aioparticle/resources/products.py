@@ -236,7 +236,7 @@ class ProductConfig(Resource):
         if not isinstance(config, Mapping):
             raise InvalidArgumentError(f"config must be a mapping, got {type(config).__name__}")
         path = _config_path(product, device, "config.set()")
-        return await self._client._request("PUT", path, json=config, parse=_parse_config)
+        return await self._client._request("PUT", path, json=dict(config), parse=_parse_config)
 
 
 def _location_query(
