@@ -771,8 +771,11 @@ class ParticleClient:
                     status = response.status_code
                     if 200 <= status < 300:
                         # each chunk read is bounded by the read timeout, not the whole body
+                        # a compressed body's length says nothing of the bytes we hand out
                         length = response.headers.get("content-length", "")
-                        sink.start(int(length) if length.isdigit() else None)
+                        encoded = response.headers.get("content-encoding", "identity")
+                        known = length.isdigit() and encoded.lower() == "identity"
+                        sink.start(int(length) if known else None)
                         async for chunk in response.aiter_bytes(_CHUNK_SIZE):
                             sink.write(chunk)
                         return

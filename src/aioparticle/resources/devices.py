@@ -39,6 +39,7 @@ from ._checks import (
     comma_list,
     device_segment,
     flag,
+    free_text,
     iccid_segment,
     positive_int,
     require_product,
@@ -452,7 +453,9 @@ class Devices(Resource):
                 key = bytes(key).decode("ascii")
             except UnicodeDecodeError:
                 raise InvalidArgumentError("key must be PEM text (ASCII)") from None
-        text = check_text(key, "key", max_length=MAX_PUBLIC_KEY_LENGTH, allow_empty=False)
+        text = free_text(key, "key", max_length=MAX_PUBLIC_KEY_LENGTH)  # PEM has newlines
+        if not text.strip():
+            raise InvalidArgumentError("key must not be empty")
         body: dict[str, JSONValue] = {
             "deviceID": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
             "publicKey": text,
