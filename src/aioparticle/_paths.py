@@ -38,10 +38,22 @@ _FORBIDDEN = {"/": "'/'", "\\": "'\\'", "?": "'?'", "#": "'#'"}
 
 # Unicode category Cc: C0 controls, DEL and C1 controls.
 _has_control = re.compile("[\x00-\x1f\x7f-\x9f]").search
+# The same, less tab, line feed and carriage return.
+_has_control_in_text = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
 
 
-def check_text(value: object, what: str, *, max_length: int, allow_empty: bool = False) -> str:
-    """Check that `value` is a string without control characters, at most `max_length` long."""
+def check_text(
+    value: object,
+    what: str,
+    *,
+    max_length: int,
+    allow_empty: bool = False,
+    multiline: bool = False,
+) -> str:
+    """Check that `value` is a string without control characters, at most `max_length` long.
+
+    `multiline=True` allows tabs and line breaks (free text in a body, never in a URL).
+    """
     if value is None:
         raise InvalidArgumentError(f"{what} is required, got None")
     if not isinstance(value, str):
@@ -52,7 +64,7 @@ def check_text(value: object, what: str, *, max_length: int, allow_empty: bool =
         raise InvalidArgumentError(
             f"{what} is too long ({len(value)} characters, at most {max_length})"
         )
-    if _has_control(value):
+    if (_has_control_in_text if multiline else _has_control)(value):
         raise InvalidArgumentError(f"{what} must not contain control characters")
     return value
 

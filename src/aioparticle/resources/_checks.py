@@ -113,20 +113,9 @@ def lat_lng(value: object, what: str) -> str:
     raise InvalidArgumentError(f"{what} must be a (lat, lng) pair of numbers or a str")
 
 
-_CONTROL_BUT_WHITESPACE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
-
-
 def free_text(value: object, what: str, *, max_length: int) -> str:
     """Free text sent in a body (never a URL): newlines and tabs allowed, other controls not."""
-    if not isinstance(value, str):
-        raise InvalidArgumentError(f"{what} must be a str, got {type(value).__name__}")
-    if len(value) > max_length:
-        raise InvalidArgumentError(
-            f"{what} is too long ({len(value)} characters, at most {max_length})"
-        )
-    if _CONTROL_BUT_WHITESPACE(value):
-        raise InvalidArgumentError(f"{what} must not contain control characters")
-    return value
+    return check_text(value, what, max_length=max_length, allow_empty=True, multiline=True)
 
 
 def org_prefix(org: object) -> str:

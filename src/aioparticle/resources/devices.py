@@ -41,6 +41,7 @@ from ._checks import (
     flag,
     free_text,
     iccid_segment,
+    org_prefix,
     positive_int,
     require_product,
 )
@@ -423,7 +424,7 @@ class Devices(Resource):
         if org is not None:
             if product is not None:
                 raise InvalidArgumentError("pass product= or org=, not both")
-            prefix = f"/v1/orgs/{segment(org, 'org')}"
+            prefix = org_prefix(org)
         else:
             prefix = scope_prefix(product)
         body: dict[str, JSONValue] = {"action": action}
