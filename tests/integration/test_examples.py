@@ -72,3 +72,22 @@ def test_quickstart_lists_reads_calls_and_streams() -> None:
     assert "  called door('open') -> 1" in out
     assert re.search(rf"^  {TIME}  temp +'21\.4' +from [0-9a-f]{{24}}$", out, re.M), out
     assert "(no events in 10 s)" not in out
+
+
+def test_product_report_lists_devices_with_firmware_and_sim_usage() -> None:
+    out = run_example("product_report.py")
+
+    assert "using the local Particle Cloud" in out
+    assert "Product Demo fleet (id 4567, slug demo-fleet)" in out
+    rows = re.findall(
+        r"^(tracker-\d) +(online|offline) +(v\d+ .+?) +(\d{19,20}) +(\d+\.\d\d) MB$", out, re.M
+    )
+    assert [row[0] for row in rows] == ["tracker-1", "tracker-2", "tracker-3"], out
+    assert all(row[2].startswith("v3 ") for row in rows), out
+    assert len({row[3] for row in rows}) == 3, out
+    total = sum(float(row[4]) for row in rows)
+    summary = re.search(
+        r"^3 device\(s\), 3 SIM\(s\); fleet data this period: ([\d.]+) MB", out, re.M
+    )
+    assert summary, out
+    assert float(summary.group(1)) == pytest.approx(total, abs=0.02)

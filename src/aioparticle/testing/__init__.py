@@ -24,29 +24,50 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "aioparticle.testing needs the 'testing' extra: pip install 'aioparticle[testing]'"
     ) from exc
 
-from ._demo import DEMO_DEVICE_ID, seed_demo
+from ._demo import DEMO_DEVICE_ID, DEMO_SIM_ICCIDS, seed_demo
 from ._server import LocalCloud
 from ._state import (
     CloudState,
+    CompileRequest,
+    DeviceOsVersion,
     FakeDevice,
+    FakeFirmware,
+    FakeLibrary,
+    FakeLibraryVersion,
     FakeOrg,
     FakeProduct,
+    FakeSim,
     Fault,
+    FirmwareRelease,
+    FlashRequest,
     FunctionCall,
     PublishedEvent,
     StreamFault,
+    UploadedFile,
+    make_library_archive,
 )
 
 __all__ = [
     "DEMO_DEVICE_ID",
+    "DEMO_SIM_ICCIDS",
     "CloudState",
+    "CompileRequest",
+    "DeviceOsVersion",
     "FakeDevice",
+    "FakeFirmware",
+    "FakeLibrary",
+    "FakeLibraryVersion",
     "FakeOrg",
     "FakeProduct",
+    "FakeSim",
     "Fault",
+    "FirmwareRelease",
+    "FlashRequest",
     "FunctionCall",
     "LocalCloud",
     "PublishedEvent",
     "StreamFault",
+    "UploadedFile",
+    "make_library_archive",
     "seed_demo",
 ]

@@ -39,9 +39,11 @@ class LocalCloud(CloudState):
 
     The server runs in a background thread with its own event loop, so it works the same from
     asyncio, trio or synchronous code (`start()` / `stop()`, or `with LocalCloud() as cloud`).
-    Seed and drive it before or while it runs: `add_device`, `add_product`, `publish`,
-    `inject` (HTTP faults) and `inject_stream` (event-stream faults). `cloud.token` belongs to
-    the default account (`cloud.username` / `cloud.password`), which owns the devices added.
+    Seed and drive it before or while it runs: `add_device`, `add_product`, `add_firmware`,
+    `add_sim`, `add_library`, `add_binary`, `add_device_os_version`, `publish`, `inject` (HTTP
+    faults) and `inject_stream` (event-stream faults). `cloud.token` belongs to the default
+    account (`cloud.username` / `cloud.password`), which owns the devices added. Read what
+    clients did in `compiles`, `flashes` and `archive_requests`.
     """
 
     def __init__(
@@ -82,7 +84,9 @@ class LocalCloud(CloudState):
         if self._thread is not None:
             raise RuntimeError("the local cloud is already running")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP (not 0): asyncio only sets TCP_NODELAY on such sockets; without it Nagle
+        # holds each response body back ~40 ms waiting for the delayed ACK of its headers
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]

@@ -8,24 +8,38 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import hashlib
+import io
 import itertools
+import re
 import secrets
+import tarfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Union
 
 __all__ = [
     "CloudState",
+    "CompileRequest",
+    "DeviceOsVersion",
     "FakeDevice",
+    "FakeFirmware",
+    "FakeLibrary",
+    "FakeLibraryVersion",
     "FakeOrg",
     "FakeProduct",
+    "FakeSim",
     "Fault",
+    "FirmwareRelease",
+    "FlashRequest",
     "FunctionCall",
     "PublishedEvent",
     "StreamFault",
+    "UploadedFile",
     "VariableSource",
+    "make_library_archive",
 ]
 
 #: A variable is a value, or a callable producing the value at each read.
@@ -271,8 +285,38 @@ def _variable_type(value: bool | int | float | str) -> str:
 
 
 @dataclass
+class FakeFirmware:
+    """A product firmware version (`CloudState.add_firmware()` or uploaded over HTTP)."""
+
+    product_id: int
+    version: int
+    title: str
+    data: bytes
+    description: str = ""
+    current: bool = False
+    uploaded_at: datetime = field(default_factory=utcnow)
+    uploaded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FirmwareRelease:
+    """One `PUT /v1/products/:product/firmware/release` the product received."""
+
+    version: int
+    product_default: bool | None
+    groups: tuple[str, ...]
+    intelligent: bool | None
+    username: str | None
+    at: datetime
+
+
+@dataclass
 class FakeProduct:
-    """A product: devices join it with `add_device(product=...)`; `members` may use its routes."""
+    """A product: devices join it with `add_device(product=...)`; `members` may use its routes.
+
+    `firmware` maps version numbers to `FakeFirmware`; `releases` lists every firmware release
+    received, oldest first.
+    """
 
     id: int
     slug: str
@@ -281,6 +325,130 @@ class FakeProduct:
     org: str | None = None
     description: str = ""
     members: set[str] = field(default_factory=set)
+    firmware: dict[int, FakeFirmware] = field(default_factory=dict)
+    releases: list[FirmwareRelease] = field(default_factory=list)
+
+
+@dataclass
+class FakeSim:
+    """A SIM card: owned by a user (`owner`), imported into a product (`product_id`), or
+    released (both None). `usage_by_day` is the current billing period, oldest day first."""
+
+    iccid: str
+    status: str = "active"
+    base_country_code: str = "US"
+    carrier: str = "Particle"
+    device_id: str | None = None
+    owner: str | None = None
+    product_id: int | None = None
+    mb_limit: int | None = None
+    usage_by_day: list[tuple[date, float]] = field(default_factory=list)
+    last_status_change_action: str = "activate"
+    activated_on: datetime | None = field(default_factory=utcnow)
+
+
+@dataclass
+class FakeLibraryVersion:
+    """One version of a firmware library: its archive and its `library.properties` fields."""
+
+    version: str
+    archive: bytes
+    attributes: dict[str, Any]
+    visibility: str = "public"
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class FakeLibrary:
+    """A firmware library. `owner` (None: Particle's) may publish and delete it and sees its
+    private versions; `installs` drives the `popularity` sort."""
+
+    name: str
+    owner: str | None = None
+    official: bool = False
+    verified: bool = False
+    featured: bool = False
+    installs: int = 0
+    versions: dict[str, FakeLibraryVersion] = field(default_factory=dict)
+
+    def visible_versions(self, username: str | None) -> list[FakeLibraryVersion]:
+        """The versions `username` may see, newest first."""
+        mine = username is not None and self.owner == username
+        found = [v for v in self.versions.values() if v.visibility == "public" or mine]
+        return sorted(found, key=lambda v: version_key(v.version), reverse=True)
+
+    def latest(self, username: str | None) -> FakeLibraryVersion | None:
+        """The newest version `username` may see."""
+        visible = self.visible_versions(username)
+        return visible[0] if visible else None
+
+
+@dataclass(frozen=True)
+class DeviceOsVersion:
+    """A Device OS release for one platform; a version with `-` (e.g. `6.3.0-rc.1`) is a
+    prerelease."""
+
+    version: str
+    platform_id: int
+    internal_version: int
+    module_version: int | None = None
+    release_date: datetime | None = None
+
+    @property
+    def prerelease(self) -> bool:
+        return "-" in self.version
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart upload: its part name (`file`, `file2`...), filename, bytes."""
+
+    part: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    """One `POST /v1/binaries` the cloud compiler received (`ok` False when it was refused)."""
+
+    files: tuple[UploadedFile, ...]
+    fields: dict[str, str]
+    username: str | None
+    ok: bool
+    binary_id: str | None
+    at: datetime
+
+    @property
+    def part_names(self) -> list[str]:
+        return [f.part for f in self.files]
+
+    @property
+    def filenames(self) -> list[str]:
+        return [f.filename for f in self.files]
+
+
+@dataclass(frozen=True)
+class FlashRequest:
+    """One flash a device received over `PUT .../devices/:device`: uploaded files (sources or a
+    .bin) with their text fields, or a named `app` (`tinker`). `ok` False when refused."""
+
+    device_id: str
+    product_id: int | None
+    files: tuple[UploadedFile, ...]
+    fields: dict[str, str]
+    app: str | None
+    username: str | None
+    ok: bool
+    at: datetime
+
+    @property
+    def part_names(self) -> list[str]:
+        return [f.part for f in self.files]
+
+    @property
+    def filenames(self) -> list[str]:
+        return [f.filename for f in self.files]
 
 
 @dataclass
@@ -405,9 +573,23 @@ class CloudState:
         self.stream_opens: list[datetime] = []
         #: every event written to an event stream, once per stream it was written to
         self.delivered: list[PublishedEvent] = []
+        self.sims: dict[str, FakeSim] = {}
+        self.libraries: dict[str, FakeLibrary] = {}
+        #: compiled or registered firmware binaries by binary id
+        self.binaries: dict[str, bytes] = {}
+        self.device_os_versions: list[DeviceOsVersion] = []
+        #: every `POST /v1/binaries`, oldest first (refused ones too, with `ok` False)
+        self.compiles: list[CompileRequest] = []
+        #: every flash over `PUT .../devices/:device`, oldest first (refused ones with `ok` False)
+        self.flashes: list[FlashRequest] = []
+        #: every library archive download: (path, Authorization header or None), oldest first
+        self.archive_requests: list[tuple[str, str | None]] = []
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self.token = self.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
+        for version, platforms, released in _DEVICE_OS_SEED:
+            for platform in platforms:
+                self.add_device_os_version(version, platform, release_date=released)
 
     # ------------------------------------------------------------- accounts
 
@@ -540,11 +722,232 @@ class CloudState:
             self.devices[device_id] = device
             return device
 
-    def find_product(self, ref: int | str) -> FakeProduct | None:
+    def find_product(self, ref: int | str | FakeProduct) -> FakeProduct | None:
+        """A product by id, slug or the `FakeProduct` itself."""
         with self.lock:
+            if isinstance(ref, FakeProduct):
+                return self.products.get(ref.id)
             if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
                 return self.products.get(int(ref))
             return next((p for p in self.products.values() if p.slug == ref), None)
+
+    def _product(self, ref: int | str | FakeProduct) -> FakeProduct:
+        found = self.find_product(ref)
+        if found is None:
+            raise KeyError(f"no product {ref!r}: add_product() it first")
+        return found
+
+    # ------------------------------------------------------------- product firmware
+
+    def add_firmware(
+        self,
+        product: int | str | FakeProduct,
+        version: int,
+        data: bytes,
+        *,
+        title: str | None = None,
+        description: str = "",
+        current: bool = False,
+        uploaded_by: str | None = None,
+    ) -> FakeFirmware:
+        """Add a firmware version to a product (id, slug or `FakeProduct`); `current=True` makes
+        it the product default (and no other). Raises `ValueError` if the version exists."""
+        with self.lock:
+            found = self._product(product)
+            if version in found.firmware:
+                raise ValueError(f"product {found.id} already has firmware version {version}")
+            firmware = FakeFirmware(
+                product_id=found.id,
+                version=version,
+                title=title if title is not None else f"Version {version}",
+                data=bytes(data),
+                description=description,
+                uploaded_by=uploaded_by or self.username,
+            )
+            found.firmware[version] = firmware
+            if current:
+                self.make_current(found, version)
+            return firmware
+
+    def make_current(self, product: int | str | FakeProduct, version: int) -> None:
+        """Make `version` the product's default firmware (and no other version)."""
+        with self.lock:
+            found = self._product(product)
+            for firmware in found.firmware.values():
+                firmware.current = firmware.version == version
+
+    # ------------------------------------------------------------- SIM cards
+
+    def add_sim(
+        self,
+        iccid: str,
+        *,
+        device: str | FakeDevice | None = None,
+        product: int | str | FakeProduct | None = None,
+        owner: str | object | None = ...,
+        status: str = "active",
+        base_country_code: str = "US",
+        carrier: str = "Particle",
+        mb_limit: int | None = None,
+        usage: Iterable[tuple[date | str, float]] = (),
+    ) -> FakeSim:
+        """Add a SIM card. `device` (id or `FakeDevice`) is the device it sits in; its `iccid`
+        is set when it had none, and `product` defaults to the device's product. `owner`
+        defaults to the default user for a SIM outside any product, None inside one (None and
+        no product: a released SIM anyone may activate). `usage` is `(day, megabytes)` pairs,
+        days as `date` or `"YYYY-MM-DD"`."""
+        with self.lock:
+            if iccid in self.sims:
+                raise ValueError(f"SIM {iccid} already exists")
+            found_device = None
+            if device is not None:
+                ref = device.id if isinstance(device, FakeDevice) else device
+                found_device = self.devices.get(ref.lower())
+                if found_device is None:
+                    raise KeyError(f"no device {ref!r}: add_device() it first")
+            product_id = None
+            if product is not None:
+                product_id = self._product(product).id
+            elif found_device is not None:
+                product_id = found_device.product_id
+            if owner is ...:
+                owner = self.username if product_id is None else None
+            sim = FakeSim(
+                iccid=iccid,
+                status=status,
+                base_country_code=base_country_code,
+                carrier=carrier,
+                device_id=found_device.id if found_device is not None else None,
+                owner=owner,  # type: ignore[arg-type]
+                product_id=product_id,
+                mb_limit=mb_limit,
+                usage_by_day=sorted(
+                    (day if isinstance(day, date) else date.fromisoformat(day), float(mbs))
+                    for day, mbs in usage
+                ),
+                last_status_change_action="activate" if status == "active" else "deactivate",
+                activated_on=utcnow() if status == "active" else None,
+            )
+            if found_device is not None and found_device.iccid is None:
+                found_device.iccid = iccid
+            self.sims[iccid] = sim
+            return sim
+
+    # ------------------------------------------------------------- libraries
+
+    def add_library(
+        self,
+        name: str,
+        version: str = "1.0.0",
+        *,
+        archive: bytes | None = None,
+        architectures: Iterable[str] = ("*",),
+        visibility: str = "public",
+        official: bool = False,
+        verified: bool = False,
+        featured: bool = False,
+        owner: str | None = None,
+        installs: int = 0,
+        author: str = "Local Cloud <libraries@example.com>",
+        sentence: str | None = None,
+        paragraph: str = "",
+        url: str | None = None,
+        repository: str | None = None,
+        license: str = "MIT",
+        category: str = "Other",
+        **attributes: object,
+    ) -> FakeLibrary:
+        """Add a version of a firmware library (creating the library on its first version).
+
+        `archive` defaults to a real `.tar.gz` holding `library.properties` and a header.
+        Library-level settings (`owner`, `official`, `verified`, `featured`, `installs`) come
+        from the first call; later calls only add versions. Extra keyword arguments become
+        attributes of the version. Raises `ValueError` if the version exists."""
+        architectures = list(architectures)
+        attrs: dict[str, Any] = {
+            "author": author,
+            "sentence": sentence if sentence is not None else f"The {name} library",
+            "paragraph": paragraph,
+            "url": url if url is not None else f"https://github.com/example/{name}",
+            "repository": repository if repository is not None else f"example/{name}",
+            "architectures": architectures,
+            "license": license,
+            "category": category,
+            **attributes,
+        }
+        if archive is None:
+            properties = {
+                "author": author,
+                "sentence": attrs["sentence"],
+                "architectures": ",".join(architectures),
+                "license": license,
+            }
+            archive = make_library_archive(name, version, properties=properties)
+        with self.lock:
+            library = self.libraries.get(name)
+            if library is None:
+                library = FakeLibrary(
+                    name=name,
+                    owner=owner,
+                    official=official,
+                    verified=verified,
+                    featured=featured,
+                    installs=installs,
+                )
+                self.libraries[name] = library
+            if version in library.versions:
+                raise ValueError(f"library {name} already has version {version}")
+            library.versions[version] = FakeLibraryVersion(
+                version=version, archive=archive, attributes=attrs, visibility=visibility
+            )
+            return library
+
+    def find_library(self, name: str) -> FakeLibrary | None:
+        """A library by name (exact, else case-insensitive)."""
+        with self.lock:
+            found = self.libraries.get(name)
+            if found is not None:
+                return found
+            folded = name.casefold()
+            return next((v for k, v in self.libraries.items() if k.casefold() == folded), None)
+
+    # ------------------------------------------------------------- compiler and Device OS
+
+    def add_binary(self, data: bytes) -> str:
+        """Register a firmware binary for `GET /v1/binaries/:id`; return its id."""
+        binary_id = secrets.token_hex(12)
+        with self.lock:
+            self.binaries[binary_id] = bytes(data)
+        return binary_id
+
+    def add_device_os_version(
+        self,
+        version: str,
+        platform: int | str,
+        *,
+        internal_version: int | None = None,
+        module_version: int | None = None,
+        release_date: datetime | None = None,
+    ) -> DeviceOsVersion:
+        """Add a Device OS release for one platform (listed by `/v1/device-os/versions` and
+        `/v1/build_targets`). `internal_version` defaults to major*1000 + minor*100 + patch."""
+        if internal_version is None:
+            numbers = [int(n) for n in re.findall(r"\d+", version.split("-")[0])[:3]]
+            major, minor, patch = [*numbers, 0, 0, 0][:3]
+            internal_version = major * 1000 + minor * 100 + patch
+        release = DeviceOsVersion(
+            version=version,
+            platform_id=_platform(platform),
+            internal_version=internal_version,
+            module_version=module_version if module_version is not None else internal_version,
+            release_date=release_date,
+        )
+        with self.lock:
+            self.device_os_versions.append(release)
+            self.device_os_versions.sort(
+                key=lambda v: (version_key(v.version), -v.platform_id), reverse=True
+            )
+        return release
 
     def find_device(
         self, ref: str, *, owner: str | None = None, product_id: int | None = None
@@ -626,6 +1029,83 @@ class CloudState:
                     fault.hits += 1
                     return fault
             return None
+
+
+_DEVICE_OS_SEED: list[tuple[str, tuple[str, ...], datetime]] = [
+    ("4.2.0", ("argon", "boron"), datetime(2023, 9, 20, tzinfo=timezone.utc)),
+    ("5.8.0", ("argon", "boron", "tracker"), datetime(2024, 4, 10, tzinfo=timezone.utc)),
+    ("5.9.0", ("argon", "boron", "tracker"), datetime(2024, 8, 22, tzinfo=timezone.utc)),
+    ("6.3.0-rc.1", ("boron", "tracker"), datetime(2025, 1, 15, tzinfo=timezone.utc)),
+]
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], int, str]:
+    """Sort key of a semantic version: `1.2.10` > `1.2.9` > `1.2.9-rc.1`."""
+    main, dash, pre = version.partition("-")
+    numbers = tuple(int(n) if n.isdigit() else 0 for n in main.split("+")[0].split("."))
+    return numbers, 0 if dash else 1, pre
+
+
+def fake_binary(sources: Iterable[tuple[str, bytes]], size: int = 4096) -> bytes:
+    """The deterministic "firmware" the local compiler builds from `(filename, bytes)` sources:
+    `FAKEBIN`, the sha256 of the sources, then 0xFF padding up to `size` bytes."""
+    digest = hashlib.sha256()
+    for filename, data in sources:
+        digest.update(filename.encode() + b"\0" + data + b"\0")
+    head = b"FAKEBIN" + digest.digest()
+    return head + b"\xff" * max(0, size - len(head))
+
+
+def make_library_archive(
+    name: str,
+    version: str,
+    *,
+    properties: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A library `.tar.gz` as `POST /v1/libraries` expects: `library.properties` (`name`,
+    `version`, then `properties`) plus `files` (default: `src/<name>.h`)."""
+    lines = [f"name={name}", f"version={version}"]
+    lines += [f"{key}={value}" for key, value in (properties or {}).items()]
+    contents = {"library.properties": ("\n".join(lines) + "\n").encode()}
+    contents.update(files if files is not None else {f"src/{name}.h": b"#pragma once\n"})
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, data in contents.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def read_library_properties(archive: bytes) -> dict[str, str]:
+    """The `library.properties` of a library archive. Raises `ValueError` if unreadable."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+            members = [
+                m
+                for m in tar.getmembers()
+                if m.isfile() and m.name.rsplit("/", 1)[-1] == "library.properties"
+            ]
+            if not members:
+                raise ValueError("library.properties is missing from the archive")
+            member = min(members, key=lambda m: m.name.count("/"))
+            extracted = tar.extractfile(member)
+            if extracted is None:
+                raise ValueError("library.properties is not a file")
+            text = extracted.read().decode("utf-8")
+    except (tarfile.TarError, OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the archive is not a readable .tar.gz: {exc}") from None
+    properties: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.partition("=")
+        if equals:
+            properties[key.strip()] = value.strip()
+    return properties
 
 
 def _platform(platform: int | str) -> int:
