@@ -29,11 +29,11 @@ from aioparticle import (
     CompileResult,
     FlashResult,
     InternalServerError,
-    InvalidArgumentError,
     NotFoundError,
     ParticleClient,
 )
 from tests.conftest import TOKEN
+from tests.unit._wire import expect_invalid, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -176,12 +176,6 @@ def check_upload(
 
 def files_in(folder: Path) -> list[Path]:
     return sorted(folder.iterdir())
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    request: httpx.Request = api.calls[0].request
-    return request
 
 
 def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:
@@ -865,10 +859,3 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     """A router that would answer anything, so a missing check would be noticed as a request."""
     api.route().respond(200, json=COMPILE_OK)
     return api
-
-
-async def expect_invalid(call: Awaitable[object], guard: respx.MockRouter) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        await call
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0

@@ -3,7 +3,6 @@ pair (never the bearer token), returning the customer's `AccessToken` without le
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,10 +15,10 @@ from aioparticle import (
     AccessToken,
     APIStatusError,
     BadRequestError,
-    InvalidArgumentError,
     ParticleClient,
 )
 from tests.conftest import API, TOKEN
+from tests.unit._wire import expect_invalid, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -65,11 +64,6 @@ def check_form_request(request: httpx.Request, path: str, form: list[tuple[str, 
     assert sorted(sent) == sorted(form)
     # the caller's own bearer token goes nowhere: not in a header, not in the form
     assert TOKEN not in request.content.decode("ascii")
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    return api.calls[0].request
 
 
 def expected_form(
@@ -265,13 +259,6 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     """A router that would answer anything, so a missing check would be noticed as a request."""
     api.route().respond(200, json=TOKEN_BODY)
     return api
-
-
-async def expect_invalid(call: Awaitable[object], guard: respx.MockRouter) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        await call
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
 
 
 async def test_create_needs_a_product(client: ParticleClient, guard: respx.MockRouter) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,13 @@ from aioparticle import (
     Device,
     DeviceImportResult,
     Devices,
-    InvalidArgumentError,
     NotFoundError,
     ParticleClient,
     UnprotectResult,
 )
 from aioparticle.resources import devices as devices_module
 from tests.conftest import TOKEN, load
+from tests.unit._wire import expect_invalid, multipart_parts, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -90,44 +89,6 @@ def check_request(
         sent = json.loads(request.content)
         assert sent == body
         assert _canonical(sent) == _canonical(body)
-
-
-def multipart_parts(request: httpx.Request) -> list[tuple[str, str | None, str | None, bytes]]:
-    """The parts of a multipart/form-data body: (name, filename, content type, contents)."""
-    content_type = request.headers["content-type"]
-    match = re.fullmatch(r"multipart/form-data; boundary=(\S+)", content_type)
-    assert match, content_type
-    delimiter = b"\r\n--" + match.group(1).encode("ascii")
-    pieces = (b"\r\n" + request.content).split(delimiter)
-    assert pieces[0] == b""
-    assert pieces[-1] == b"--\r\n"
-    parts = []
-    for piece in pieces[1:-1]:
-        assert piece.startswith(b"\r\n")
-        head, _, contents = piece[2:].partition(b"\r\n\r\n")
-        headers = {}
-        for line in head.decode("utf-8").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = headers["content-disposition"]
-        assert disposition.startswith("form-data; ")
-        name = re.search(r'\bname="([^"]*)"', disposition)
-        filename = re.search(r'\bfilename="([^"]*)"', disposition)
-        assert name is not None
-        parts.append(
-            (
-                name.group(1),
-                filename.group(1) if filename else None,
-                headers.get("content-type"),
-                contents,
-            )
-        )
-    return parts
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    return api.calls[0].request
 
 
 def files_in(directory: Path) -> list[str]:
@@ -630,13 +591,6 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     """A router that would answer anything, so a missing check would be noticed as a request."""
     api.route().respond(200, json={"ok": True, "claim_code": "x", **load("device.json")})
     return api
-
-
-async def expect_invalid(call: Awaitable[object], guard: respx.MockRouter) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        await call
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
 
 
 DeviceCall = Callable[[Devices, Any], Awaitable[object]]

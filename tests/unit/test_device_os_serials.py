@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,6 +18,7 @@ from aioparticle import (
     SerialNumberInfo,
 )
 from tests.conftest import TOKEN
+from tests.unit._wire import expect_invalid, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +39,6 @@ def check_request(request: httpx.Request, method: str, path: str, *, query: byte
     assert headers["accept"] == "application/json"
     assert request.content == b""
     assert "content-type" not in headers
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    request: httpx.Request = api.calls[0].request
-    return request
 
 
 def reply(api: respx.MockRouter, body: Any, status: int = 200) -> respx.Route:
@@ -69,13 +63,6 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     """A router that would answer anything, so a missing check would be noticed as a request."""
     api.route().respond(200, json={"version": "6.1.1", "serial_number": SERIAL})
     return api
-
-
-async def expect_invalid(call: Awaitable[object], guard: respx.MockRouter) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        await call
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
 
 
 # --------------------------------------------------------------------------- serial numbers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from aioparticle import (
     UnprocessableEntityError,
 )
 from tests.conftest import API, TOKEN
+from tests.unit._wire import multipart_parts, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -85,39 +85,6 @@ def check_request(
         assert _canonical(sent) == _canonical(body)
 
 
-def multipart_parts(request: httpx.Request) -> list[tuple[str, str | None, str | None, bytes]]:
-    """The parts of a multipart/form-data body: (name, filename, content type, contents)."""
-    content_type = request.headers["content-type"]
-    match = re.fullmatch(r"multipart/form-data; boundary=(\S+)", content_type)
-    assert match, content_type
-    delimiter = b"\r\n--" + match.group(1).encode("ascii")
-    pieces = (b"\r\n" + request.content).split(delimiter)
-    assert pieces[0] == b""
-    assert pieces[-1] == b"--\r\n"
-    parts = []
-    for piece in pieces[1:-1]:
-        assert piece.startswith(b"\r\n")
-        head, _, contents = piece[2:].partition(b"\r\n\r\n")
-        headers = {}
-        for line in head.decode("utf-8").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = headers["content-disposition"]
-        assert disposition.startswith("form-data; ")
-        name = re.search(r'\bname="([^"]*)"', disposition)
-        filename = re.search(r'\bfilename="([^"]*)"', disposition)
-        assert name is not None
-        parts.append(
-            (
-                name.group(1),
-                filename.group(1) if filename else None,
-                headers.get("content-type"),
-                contents,
-            )
-        )
-    return parts
-
-
 def check_upload(request: httpx.Request, filename: str, contents: bytes) -> None:
     assert request.method == "POST"
     assert request.url.raw_path == b"/v1/libraries"
@@ -129,11 +96,6 @@ def check_upload(request: httpx.Request, filename: str, contents: bytes) -> None
 
 def files_in(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
-
-
-def only_request(router: respx.MockRouter) -> httpx.Request:
-    assert len(router.calls) == 1
-    return router.calls[0].request
 
 
 def queries(router: respx.MockRouter) -> list[bytes]:

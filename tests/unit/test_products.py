@@ -8,7 +8,6 @@ import inspect
 import io
 import json
 import os
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from aioparticle import (
     TeamMember,
 )
 from tests.conftest import TOKEN
+from tests.unit._wire import multipart_parts, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -194,49 +194,6 @@ def check_head(
     assert headers.get_list("authorization") == [f"Bearer {TOKEN}"]
     assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
     assert headers.get_list("accept") == [accept]
-
-
-_NAME = re.compile(r';\s*name="([^"]*)"')
-_FILENAME = re.compile(r';\s*filename="([^"]*)"')
-
-
-def multipart_parts(request: httpx.Request) -> list[tuple[str, str | None, str | None, bytes]]:
-    """The parts of a multipart/form-data body: (name, filename, content type, contents)."""
-    mime, _, boundary = request.headers["content-type"].partition("; boundary=")
-    assert mime == "multipart/form-data"
-    assert boundary
-    delimiter = b"--" + boundary.encode("ascii")
-    chunks = request.content.split(delimiter)
-    assert chunks[0] == b""
-    assert chunks[-1] == b"--\r\n"
-    parts = []
-    for chunk in chunks[1:-1]:
-        assert chunk.startswith(b"\r\n")
-        assert chunk.endswith(b"\r\n")
-        head, _, contents = chunk[2:-2].partition(b"\r\n\r\n")
-        headers = {
-            k.strip().lower(): v.strip()
-            for k, _, v in (line.partition(":") for line in head.decode("utf-8").split("\r\n"))
-        }
-        disposition = headers["content-disposition"]
-        assert disposition.startswith("form-data")
-        name = _NAME.search(disposition)
-        filename = _FILENAME.search(disposition)
-        assert name is not None
-        parts.append(
-            (
-                name.group(1),
-                filename.group(1) if filename else None,
-                headers.get("content-type"),
-                contents,
-            )
-        )
-    return parts
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    return api.calls[0].request
 
 
 def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:

@@ -27,6 +27,7 @@ from aioparticle import (
     Sims,
 )
 from tests.conftest import TOKEN
+from tests.unit._wire import expect_invalid, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -110,12 +111,6 @@ def check_request(
         sent = json.loads(request.content)
         assert sent == body
         assert _canonical(sent) == _canonical(body)
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert len(api.calls) == 1
-    request: httpx.Request = api.calls[0].request
-    return request
 
 
 def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:
@@ -770,13 +765,6 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     """A router that would answer anything, so a missing check would be noticed as a request."""
     api.route().respond(200, json={"ok": True})
     return api
-
-
-async def expect_invalid(call: Awaitable[object], guard: respx.MockRouter) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        await call
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
 
 
 @pytest.mark.parametrize("bad", BAD_ICCIDS, ids=BAD_ICCID_NAMES)
