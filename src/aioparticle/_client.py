@@ -617,12 +617,7 @@ class ParticleClient:
                 if scope.cancelled_caught:
                     raise TimeoutError
             except TimeoutError:
-                failure = APITimeoutError(
-                    f"request timed out after {self._timeout:g}s [{method} {path}]",
-                    method=method,
-                    path=path,
-                    request=request,
-                )
+                failure = self._timed_out(method, path, request)
                 retryable = idempotent
             except httpx.TransportError as exc:
                 failure = _transport_error(exc, method, path, request, self._secrets(secrets))
@@ -635,19 +630,34 @@ class ParticleClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     return self._parse(response, parse, method, path, secrets)
-                retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
-                failure = make_status_error(
-                    response,
-                    method=method,
-                    path=path,
-                    retry_after=retry_after,
-                    secrets=self._secrets(secrets),
-                )
+                failure, retry_after = self._status_failure(response, method, path, secrets)
                 retryable = _retry.should_retry_status(status, idempotent=idempotent)
             finally:
                 limiter.release()
             await self._before_retry(failure, retryable, retry_after, attempt, method, path)
             attempt += 1
+
+    def _timed_out(self, method: str, path: str, request: httpx.Request) -> APITimeoutError:
+        return APITimeoutError(
+            f"request timed out after {self._timeout:g}s [{method} {path}]",
+            method=method,
+            path=path,
+            request=request,
+        )
+
+    def _status_failure(
+        self, response: httpx.Response, method: str, path: str, secrets: tuple[str, ...] = ()
+    ) -> tuple[APIError, float | None]:
+        """The typed error of a non-2xx response whose body was read, and its Retry-After."""
+        retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+        failure = make_status_error(
+            response,
+            method=method,
+            path=path,
+            retry_after=retry_after,
+            secrets=self._secrets(secrets),
+        )
+        return failure, retry_after
 
     async def _before_retry(
         self,
@@ -784,22 +794,10 @@ class ParticleClient:
                 finally:
                     with anyio.CancelScope(shield=True):
                         await response.aclose()
-                retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
-                failure = make_status_error(
-                    response,
-                    method=method,
-                    path=path,
-                    retry_after=retry_after,
-                    secrets=self._secrets(),
-                )
+                failure, retry_after = self._status_failure(response, method, path)
                 retryable = _retry.should_retry_status(status, idempotent=True)
             except TimeoutError:
-                failure = APITimeoutError(
-                    f"request timed out after {self._timeout:g}s [{method} {path}]",
-                    method=method,
-                    path=path,
-                    request=request,
-                )
+                failure = self._timed_out(method, path, request)
                 retryable = True
             except httpx.TransportError as exc:
                 failure = _transport_error(exc, method, path, request, self._secrets())
