@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
 
+from ._paths import positive_int
 from .models._base import ParticleModel
 
 if TYPE_CHECKING:
@@ -178,14 +179,20 @@ def paginate(
     page: int | None = None,
     per_page: int | None = None,
     page_param: str = "page",
+    size_param: str = "per_page",
 ) -> AsyncPaginator[T]:
-    """The paginator of a `GET` listing that takes a page number in `page_param`.
+    """The paginator of a `GET` listing that takes a page number in `page_param` and a page
+    size in `size_param`; `page` and `per_page` are checked here, before any request.
 
-    The first request sends exactly `params` (and `page` when given); later ones add the next
-    page number. Without `per_page` and without paging metadata, the size of the first page is
-    taken as the page size, so a short page still ends the walk.
+    The first request sends exactly `params` (then the page size, and `page` when given); later
+    ones add the next page number. Without `per_page` and without paging metadata, the size of
+    the first page is taken as the page size, so a short page still ends the walk.
     """
     query = {k: v for k, v in (params or {}).items() if v is not None}
+    if per_page is not None:
+        query[size_param] = positive_int(per_page, "per_page")
+    if page is not None:
+        positive_int(page, "page")
     size = per_page
     previous: list[T] | None = None
 

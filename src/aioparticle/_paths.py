@@ -16,6 +16,7 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
     "check_text",
+    "positive_int",
     "product_segment",
     "scope_prefix",
     "segment",
@@ -66,6 +67,13 @@ def check_text(
         )
     if (_has_control_in_text if multiline else _has_control)(value):
         raise InvalidArgumentError(f"{what} must not contain control characters")
+    return value
+
+
+def positive_int(value: object, what: str) -> int:
+    """Check that `value` is an `int` (not a `bool`) of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
     return value
 
 

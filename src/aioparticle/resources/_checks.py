@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
-from .._paths import DEVICE_RESERVED, MAX_ID_LENGTH, check_text, segment
+from .._paths import DEVICE_RESERVED, MAX_ID_LENGTH, check_text, positive_int, segment
 
 if TYPE_CHECKING:
     from ..types import ProductRef
@@ -31,12 +31,6 @@ _ICCID = re.compile(r"[0-9]{10,24}[Ff]?")
 def flag(value: object, what: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidArgumentError(f"{what} must be a bool, got {type(value).__name__}")
-    return value
-
-
-def positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
     return value
 
 

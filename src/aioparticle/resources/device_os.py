@@ -41,10 +41,7 @@ class DeviceOs(Resource):
             "internal_version": None
             if internal_version is None
             else positive_int(internal_version, "internal_version"),
-            "per_page": None if per_page is None else positive_int(per_page, "per_page"),
         }
-        if page is not None:
-            positive_int(page, "page")
         return paginate(
             self._client,
             "/v1/device-os/versions",

@@ -13,7 +13,7 @@ from .._parsing import parse_ack, parse_unwrapped
 from .._paths import segment
 from ..models.libraries import Library
 from ._base import Resource
-from ._checks import comma_list, positive_int, short_text
+from ._checks import comma_list, short_text
 
 if TYPE_CHECKING:
     from ..types import FileInput, ProgressCallback, StrPath
@@ -68,10 +68,7 @@ class Libraries(Resource):
             "excludeScopes": None
             if exclude_scopes is None
             else comma_list(exclude_scopes, "exclude_scopes"),
-            "limit": None if per_page is None else positive_int(per_page, "per_page"),
         }
-        if page is not None:
-            positive_int(page, "page")
         return paginate(
             self._client,
             "/v1/libraries",
@@ -79,6 +76,7 @@ class Libraries(Resource):
             params=params,
             page=page,
             per_page=per_page,
+            size_param="limit",
         )
 
     async def get(self, name: str, *, version: str | None = None) -> Library:
@@ -93,11 +91,13 @@ class Libraries(Resource):
     ) -> AsyncPaginator[Library]:
         """Every version of a library, newest first."""
         path = f"/v1/libraries/{_name(name)}/versions"
-        params = {"limit": None if per_page is None else positive_int(per_page, "per_page")}
-        if page is not None:
-            positive_int(page, "page")
         return paginate(
-            self._client, path, _parse_library_page, params=params, page=page, per_page=per_page
+            self._client,
+            path,
+            _parse_library_page,
+            page=page,
+            per_page=per_page,
+            size_param="limit",
         )
 
     async def upload(self, archive: FileInput) -> Library:

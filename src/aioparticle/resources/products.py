@@ -288,10 +288,6 @@ class ProductLocations(Resource):
         if groups is not None:
             for n, group in enumerate(name_list(groups, "groups")):
                 params[f"groups[{n}]"] = group
-        if per_page is not None:
-            params["per_page"] = positive_int(per_page, "per_page")
-        if page is not None:
-            positive_int(page, "page")
         return paginate(
             self._client,
             path,
