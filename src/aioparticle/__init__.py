@@ -25,8 +25,10 @@ from ._exceptions import (
     UnknownVariableError,
     UnprocessableEntityError,
 )
+from ._hub import EventHub, Subscription
 from ._pagination import AsyncPaginator, Page, PageMeta
-from ._streaming import EventHub, EventStream, MalformedFrame, Reconnect, Subscription
+from ._sse import MalformedFrame
+from ._stream import EventStream, Reconnect
 from ._version import __version__
 from .models import (
     AccessToken,
@@ -67,11 +69,11 @@ from .resources import (
     Devices,
     Events,
     Libraries,
-    ProductConfig,
-    ProductFirmwareClient,
-    ProductLocations,
     Products,
-    ProductTeam,
+    ProductsConfig,
+    ProductsFirmware,
+    ProductsLocations,
+    ProductsTeam,
     SerialNumbers,
     Sims,
 )
@@ -129,13 +131,13 @@ __all__ = [
     "ParticleError",
     "PermissionDeniedError",
     "Product",
-    "ProductConfig",
     "ProductConfiguration",
     "ProductFirmware",
-    "ProductFirmwareClient",
-    "ProductLocations",
-    "ProductTeam",
     "Products",
+    "ProductsConfig",
+    "ProductsFirmware",
+    "ProductsLocations",
+    "ProductsTeam",
     "RateLimitError",
     "Reconnect",
     "SerialNumberInfo",
@@ -154,3 +156,9 @@ __all__ = [
     "VariableValue",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    from .resources import renamed
+
+    return renamed(__name__, name)

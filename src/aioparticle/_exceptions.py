@@ -82,6 +82,14 @@ class ClientClosedError(ParticleError, RuntimeError):
 class MissingAccessTokenError(ParticleError):
     """An authenticated call was made on a client that has no access token."""
 
+    def __init__(
+        self,
+        message: str = (
+            "no access token: pass ParticleClient(access_token=...) or set PARTICLE_ACCESS_TOKEN"
+        ),
+    ) -> None:
+        super().__init__(message)
+
 
 class APIError(ParticleError):
     """A request was sent (or attempted) and did not give the expected result."""

@@ -12,10 +12,9 @@ from ._paths import positive_int
 from .models._base import ParticleModel
 
 if TYPE_CHECKING:
-    from ._client import ParticleClient
     from .types import QueryValue
 
-__all__ = ["AsyncPaginator", "Page", "PageMeta", "page_parser", "paginate"]
+__all__ = ["AsyncPaginator", "Page", "PageMeta", "ParsedPage", "page_parser", "paginate"]
 
 T = TypeVar("T")
 
@@ -170,8 +169,12 @@ def page_parser(item: Any, key: str) -> Callable[[bytes], ParsedPage[Any]]:
     return parse
 
 
+#: The request function a paginator fetches pages with (`Core.request`).
+Fetch = Callable[..., Awaitable[Any]]
+
+
 def paginate(
-    client: ParticleClient,
+    request: Fetch,
     path: str,
     parse: Callable[[bytes], ParsedPage[T]],
     *,
@@ -199,7 +202,7 @@ def paginate(
     async def fetch(number: int | None) -> Page[T]:
         nonlocal size, previous
         sent = query if number is None else {**query, page_param: number}
-        items, meta = await client._request("GET", path, params=sent, parse=parse)
+        items, meta = await request("GET", path, parse, params=sent)
         paged = meta is not None and (meta.total_pages is not None or meta.has_more is not None)
         if not paged:
             first = number in (None, page)

@@ -66,9 +66,20 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with jitter for retry number `attempt` (0-based)."""
-    return min(BASE_DELAY * 2.0**attempt, MAX_DELAY) * random.uniform(0.5, 1.0)  # noqa: S311
+#: Doubling stops here: `2.0 ** 64` times any base is far past any cap, and never overflows.
+_MAX_DOUBLINGS = 64
+
+
+def backoff_delay(attempt: int, *, base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:
+    """Capped exponential backoff with jitter before retry number `attempt` (0-based).
+
+    `base` doubles with every attempt up to `cap`; the result is drawn from the upper half of
+    that value, so that many clients failing together do not retry in step. REST retries use
+    the defaults (0.5 s doubling to 8 s); event-stream reconnects pass their own (1 s to 30 s).
+    Bounded for any `attempt`, however large.
+    """
+    exponent = min(max(attempt, 0), _MAX_DOUBLINGS)
+    return min(base * 2.0**exponent, cap) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
 
 
 def retry_delay(

@@ -148,7 +148,7 @@ async def test_closed_client_raises_at_once(api: respx.MockRouter) -> None:
 
 async def test_context_manager_closes_owned_pool() -> None:
     async with ParticleClient(TOKEN) as client:
-        http = client._shared.http
+        http = client._core.shared.http
         assert not http.is_closed
     assert http.is_closed
 
@@ -180,17 +180,17 @@ def test_limits_with_injected_client_refused() -> None:
 def test_pool_limits_configurable() -> None:
     limits = httpx.Limits(max_connections=7, max_keepalive_connections=3)
     client = ParticleClient(TOKEN, limits=limits)
-    pool = client._shared.http._transport._pool  # type: ignore[attr-defined]
+    pool = client._core.shared.http._transport._pool  # type: ignore[attr-defined]
     assert pool._max_connections == 7
     assert pool._max_keepalive_connections == 3
-    assert client._shared.limiter.total_tokens == 7
+    assert client._core.shared.limiter.total_tokens == 7
 
 
 async def test_with_options_shares_pool_and_overrides(api: respx.MockRouter) -> None:
     route = api.get("/v1/devices/abc").respond(json=load("device.json"))
     async with ParticleClient(TOKEN, base_url=API) as client:
         view = client.with_options(timeout=5, max_retries=0, access_token="other-token")
-        assert view._shared is client._shared
+        assert view._core.shared is client._core.shared
         assert view.timeout == 5.0 and view.max_retries == 0
         assert client.timeout == 30.0 and client.max_retries == 2
         assert view.devices is not client.devices
@@ -321,6 +321,6 @@ def test_repr_hides_token() -> None:
     assert TOKEN not in text
     assert "access_token='***'" in text
     assert TOKEN not in repr(client.devices)
-    assert TOKEN not in repr(client._auth)
+    assert TOKEN not in repr(client._core.auth)
     view = client.with_options(access_token="another-secret-token")
     assert "another-secret-token" not in repr(view)

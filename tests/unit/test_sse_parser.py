@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioparticle._streaming import SSEParser
+from aioparticle._sse import SSEParser
 
 STREAM = (
     ":ok\n\n"

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aioparticle._streaming import (
-    OPEN_LIMIT,
-    OPEN_WINDOW,
-    RECONNECT_CAP,
-    StreamBudget,
-    backoff_delay,
-)
+from aioparticle._budget import OPEN_LIMIT, OPEN_WINDOW, StreamBudget
+from aioparticle._retry import backoff_delay
+from aioparticle._stream import RECONNECT_BASE, RECONNECT_CAP
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +37,7 @@ async def test_budget_acquire_waits_when_used_up(
     sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr("aioparticle._streaming.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("aioparticle._budget.time.monotonic", lambda: clock[0])
 
     async def fake_sleep(seconds: float) -> None:
         sleeps.append(seconds)
@@ -68,6 +64,8 @@ async def test_budget_acquire_waits_when_used_up(
     ],
 )
 def test_reconnect_backoff(failures: int, low: float, high: float) -> None:
-    delays = [backoff_delay(failures) for _ in range(50)]
+    delays = [
+        backoff_delay(failures - 1, base=RECONNECT_BASE, cap=RECONNECT_CAP) for _ in range(50)
+    ]
     assert all(low <= d <= high <= RECONNECT_CAP for d in delays)
     assert len(set(delays)) > 1

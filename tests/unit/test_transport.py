@@ -26,7 +26,7 @@ FUNCTION = json.dumps({"id": DEVICE, "connected": True, "return_value": 1}).enco
 
 
 def _pool_connections(client: ParticleClient) -> list[object]:
-    return list(client._shared.http._transport._pool.connections)  # type: ignore[attr-defined]
+    return list(client._core.shared.http._transport._pool.connections)  # type: ignore[attr-defined]
 
 
 async def test_trickling_server_cannot_hold_a_call_past_the_deadline() -> None:

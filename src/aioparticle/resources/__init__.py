@@ -1,4 +1,10 @@
-"""Resource sub-clients of `ParticleClient`, one per API group."""
+"""Resource sub-clients of `ParticleClient`, one per API group.
+
+A nested sub-client's class is named after its owner's class and its attribute:
+`client.products.firmware` is a `ProductsFirmware`.
+"""
+
+import warnings
 
 from .builds import Builds
 from .customers import Customers
@@ -7,11 +13,11 @@ from .devices import DeviceAttributes, Devices
 from .events import Events
 from .libraries import Libraries
 from .products import (
-    ProductConfig,
-    ProductFirmwareClient,
-    ProductLocations,
     Products,
-    ProductTeam,
+    ProductsConfig,
+    ProductsFirmware,
+    ProductsLocations,
+    ProductsTeam,
 )
 from .serial_numbers import SerialNumbers
 from .sims import Sims
@@ -24,11 +30,34 @@ __all__ = [
     "Devices",
     "Events",
     "Libraries",
-    "ProductConfig",
-    "ProductFirmwareClient",
-    "ProductLocations",
-    "ProductTeam",
     "Products",
+    "ProductsConfig",
+    "ProductsFirmware",
+    "ProductsLocations",
+    "ProductsTeam",
     "SerialNumbers",
     "Sims",
 ]
+
+#: Names the nested sub-clients had before they were named after their owner and attribute.
+_RENAMED = {
+    "ProductFirmwareClient": "ProductsFirmware",
+    "ProductTeam": "ProductsTeam",
+    "ProductConfig": "ProductsConfig",
+    "ProductLocations": "ProductsLocations",
+}
+
+
+def renamed(module: str, name: str) -> object:
+    """The class an old name stands for, with a `DeprecationWarning`; else `AttributeError`."""
+    new = _RENAMED.get(name)
+    if new is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{module}.{name} is deprecated; use {module}.{new}", DeprecationWarning, stacklevel=3
+    )
+    return globals()[new]
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name)

@@ -38,9 +38,7 @@ class Builds(Resource):
     async def list_targets(self, *, featured: bool = False) -> BuildTargets:
         """Device OS versions the compiler can target, per platform."""
         params = {"featured": True} if flag(featured, "featured") else None
-        return await self._client._request(
-            "GET", "/v1/build_targets", params=params, parse=_parse_targets
-        )
+        return await self._request("GET", "/v1/build_targets", params=params, parse=_parse_targets)
 
     async def compile(
         self,
@@ -62,7 +60,7 @@ class Builds(Resource):
             if isinstance(platform_id, bool) or not isinstance(platform_id, int) or platform_id < 0:
                 raise InvalidArgumentError(f"platform_id must be an int >= 0, got {platform_id!r}")
             fields = {"platform_id": str(platform_id), **fields}
-        return await self._client._request(
+        return await self._request(
             "POST", "/v1/binaries", data=fields, parts=parts, parse=_parse_compile, idempotent=True
         )
 
@@ -83,7 +81,7 @@ class Builds(Resource):
     ) -> bytes | Path:
         """Download a compiled binary: the bytes, or the `Path` written when `to=` is given."""
         path = f"/v1/binaries/{segment(binary_id, 'binary_id', max_length=64)}"
-        return await self._client._download("GET", path, to=to, progress=progress)
+        return await self._download("GET", path, to=to, progress=progress)
 
     async def flash(
         self,
@@ -99,7 +97,7 @@ class Builds(Resource):
         """
         parts = source_parts(files)
         path = f"{scope_prefix(product)}/devices/{device_segment(device_id)}"
-        return await self._client._request(
+        return await self._request(
             "PUT",
             path,
             data=_target_fields(target_version),
@@ -117,6 +115,6 @@ class Builds(Resource):
             stacklevel=2,
         )
         path = f"/v1/devices/{device_segment(device_id)}"
-        return await self._client._request(
+        return await self._request(
             "PUT", path, json={"app": "tinker"}, parse=_parse_flash, idempotent=False
         )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._parsing import parse_model
-from .._paths import scope_prefix
 from ..models.auth import AccessToken
 from ._base import Resource
-from ._checks import require_product, short_text
+from ._checks import short_text
 
 if TYPE_CHECKING:
     from ..types import ProductRef
@@ -29,19 +28,17 @@ class Customers(Resource):
         Authenticates with the client's OAuth client pair (`client_id`/`client_secret`, which
         must be a client of this product), sent in the form body; no bearer token is sent.
         """
-        prefix = scope_prefix(require_product(product, "customers.create()"))
+        prefix = self._product_prefix(product)
         form = {
             "email": short_text(email, "email", max_length=254),
             "password": short_text(password, "password", max_length=1024),
             "grant_type": "client_credentials",
-            "client_id": self._client._client_id,
-            "client_secret": self._client._client_secret,
         }
-        return await self._client._request(
+        return await self._request(
             "POST",
             f"{prefix}/customers",
             data=form,
             parse=_parse_token,
-            authenticated=False,
+            auth="client",
             secrets=(form["password"],),
         )

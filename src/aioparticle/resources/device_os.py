@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._exceptions import InvalidArgumentError
-from .._pagination import AsyncPaginator, page_parser, paginate
+from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_model
 from .._paths import segment
 from ..models.misc import DeviceOsVersion
@@ -42,8 +42,7 @@ class DeviceOs(Resource):
             if internal_version is None
             else positive_int(internal_version, "internal_version"),
         }
-        return paginate(
-            self._client,
+        return self._paginate(
             "/v1/device-os/versions",
             _parse_versions,
             params=params,
@@ -55,4 +54,4 @@ class DeviceOs(Resource):
         """One Device OS version (such as `"6.1.1"`), optionally for one platform."""
         path = f"/v1/device-os/versions/{segment(version, 'version', max_length=64)}"
         params = {"platform_id": None if platform_id is None else _platform(platform_id)}
-        return await self._client._request("GET", path, params=params, parse=_parse_version)
+        return await self._request("GET", path, params=params, parse=_parse_version)

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
-from .._pagination import AsyncPaginator, Page, page_parser, paginate
+from .._pagination import AsyncPaginator, Page, page_parser
 from .._parsing import parse_ack, parse_adapter, parse_model
 from .._paths import (
     DEVICE_RESERVED,
@@ -43,7 +43,6 @@ from ._checks import (
     iccid_segment,
     org_prefix,
     positive_int,
-    require_product,
 )
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ class Devices(Resource):
         }
         if page is not None:
             positive_int(page, "page")
-        client = self._client
+        request = self._request
         if product is None:
             given = [k for k, v in filters.items() if v is not None] + (
                 ["page"] if page is not None else []
@@ -202,13 +201,12 @@ class Devices(Resource):
                 )
 
             async def fetch_user(_: int | None) -> Page[Device]:
-                devices = await client._request("GET", "/v1/devices", parse=_parse_device_list)
+                devices = await request("GET", "/v1/devices", parse=_parse_device_list)
                 return Page(devices)
 
             return AsyncPaginator(fetch_user)
 
-        return paginate(
-            client,
+        return self._paginate(
             f"{scope_prefix(product)}/devices",
             _parse_product_page,
             params=filters,
@@ -221,9 +219,7 @@ class Devices(Resource):
 
         `device_id` may also be the device's name in user scope.
         """
-        return await self._client._request(
-            "GET", _device_path(device_id, product), parse=_parse_device
-        )
+        return await self._request("GET", _device_path(device_id, product), parse=_parse_device)
 
     async def rename(
         self, device_id: str, name: str, *, product: ProductRef | None = None
@@ -246,7 +242,7 @@ class Devices(Resource):
 
     async def ping(self, device_id: str, *, product: ProductRef | None = None) -> bool:
         """Ask the cloud to ping the device; `True` if it answered (it is online)."""
-        result = await self._client._request(
+        result = await self._request(
             "PUT", f"{_device_path(device_id, product)}/ping", parse=_parse_ping
         )
         return result.online
@@ -257,7 +253,7 @@ class Devices(Resource):
             "id": _device(device_id),
             "request_transfer": flag(request_transfer, "request_transfer"),
         }
-        return await self._client._request(
+        return await self._request(
             "POST", "/v1/devices", json=body, parse=_parse_claim, idempotent=False
         )
 
@@ -273,17 +269,17 @@ class Devices(Resource):
         if product is None:
             if deny is not None:
                 raise InvalidArgumentError("deny= is only honoured in product scope: pass product=")
-            await self._client._request("DELETE", path, parse=parse_ack)
+            await self._request("DELETE", path, parse=parse_ack)
             return
         body: dict[str, JSONValue] = {} if deny is None else {"deny": flag(deny, "deny")}
-        await self._client._request("DELETE", path, json=body, parse=parse_ack)
+        await self._request("DELETE", path, json=body, parse=parse_ack)
 
     async def get_variable(
         self, device_id: str, name: str, *, product: ProductRef | None = None
     ) -> VariableValue:
         """Read a cloud variable. Raises `DeviceOfflineError` or `UnknownVariableError` (404)."""
         path = f"{_device_path(device_id, product)}/{_member(name, 'variable name')}"
-        return await self._client._request("GET", path, parse=_parse_variable)
+        return await self._request("GET", path, parse=_parse_variable)
 
     async def call_function(
         self,
@@ -305,7 +301,7 @@ class Devices(Resource):
                 f"arg is too long ({len(text.encode('utf-8'))} bytes of UTF-8, at most "
                 f"{MAX_FUNCTION_ARG_LENGTH})"
             )
-        return await self._client._request(
+        return await self._request(
             "POST", path, json={"arg": text}, parse=_parse_function, idempotent=False
         )
 
@@ -327,16 +323,14 @@ class Devices(Resource):
 
     async def remove_owner(self, device_id: str, *, product: ProductRef) -> None:
         """Unclaim a product device from its owner while keeping it in the product."""
-        product = require_product(product, "remove_owner()")
-        await self._client._request(
-            "DELETE", f"{_device_path(device_id, product)}/owner", parse=parse_ack
-        )
+        product = self._require_product(product)
+        await self._request("DELETE", f"{_device_path(device_id, product)}/owner", parse=parse_ack)
 
     async def set_development(
         self, device_id: str, development: bool = True, *, product: ProductRef
     ) -> UpdatedDevice:
         """Mark a product device as a development device (or return it to fleet updates)."""
-        product = require_product(product, "set_development()")
+        product = self._require_product(product)
         body = {"development": flag(development, "development")}
         return await self._put(device_id, body, product=product)
 
@@ -349,7 +343,7 @@ class Devices(Resource):
         flash: bool | None = None,
     ) -> UpdatedDevice:
         """Pin a product device to firmware `version`; `flash=True` pushes it now."""
-        product = require_product(product, "lock_firmware()")
+        product = self._require_product(product)
         body: dict[str, JSONValue] = {"desired_firmware_version": positive_int(version, "version")}
         if flash is not None:
             body["flash"] = flag(flash, "flash")
@@ -357,7 +351,7 @@ class Devices(Resource):
 
     async def unlock_firmware(self, device_id: str, *, product: ProductRef) -> UpdatedDevice:
         """Unpin a product device's firmware (sends `desired_firmware_version: null`)."""
-        product = require_product(product, "unlock_firmware()")
+        product = self._require_product(product)
         return await self._put(device_id, {"desired_firmware_version": None}, product=product)
 
     async def add(
@@ -372,21 +366,21 @@ class Devices(Resource):
         Pass one device id (or serial number, IMEI or ICCID), or `file=`: a one-column list of
         many, uploaded as the multipart part `file`.
         """
-        product = require_product(product, "add()")
+        product = self._require_product(product)
         path = f"{scope_prefix(product)}/devices"
         if (device_id is None) == (file is None):
             raise InvalidArgumentError("add() takes either a device_id or file=, not both")
         if file is None:
             body = {"id": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH)}
-            return await self._client._request("POST", path, json=body, parse=_parse_import)
+            return await self._request("POST", path, json=body, parse=_parse_import)
         part = file_part("file", file, default_filename="file", what="file")
-        return await self._client._request("POST", path, parts=[part], parse=_parse_import)
+        return await self._request("POST", path, parts=[part], parse=_parse_import)
 
     async def provision(self, *, product: ProductRef) -> Device:
         """Create a new device in a product that allows self-provisioning."""
-        product = require_product(product, "provision()")
+        product = self._require_product(product)
         product_segment(product)
-        return await self._client._request(
+        return await self._request(
             "POST", "/v1/devices", json={"product_id": product}, parse=_parse_device
         )
 
@@ -401,7 +395,7 @@ class Devices(Resource):
         body: dict[str, JSONValue] = {}
         if iccid is not None:
             body["iccid"] = iccid_segment(iccid)
-        return await self._client._request(
+        return await self._request(
             "POST", f"{scope_prefix(product)}/device_claims", json=body, parse=_parse_claim_code
         )
 
@@ -437,7 +431,7 @@ class Devices(Resource):
             if value is not None:
                 body[key] = check_text(value, key, max_length=4096)
         path = f"{prefix}/devices/{_device(device_id)}/unprotect"
-        return await self._client._request("PUT", path, json=body, parse=_parse_unprotect)
+        return await self._request("PUT", path, json=body, parse=_parse_unprotect)
 
     async def send_public_key(
         self,
@@ -464,7 +458,7 @@ class Devices(Resource):
             "order": f"manual_{_epoch_ms()}",
             "algorithm": algorithm,
         }
-        await self._client._request(
+        await self._request(
             "POST", f"/v1/provisioning/{_device(device_id)}", json=body, parse=parse_ack
         )
 
@@ -486,7 +480,7 @@ class Devices(Resource):
         """Download a device's manufacturing backup archive (Tachyon): the bytes, or the
         `Path` written when `to=` is given. `progress(received, total)` follows the download."""
         path = f"/v1/devices/{_device(device_id)}/backup_files"
-        return await self._client._download("PUT", path, to=to, progress=progress)
+        return await self._download("PUT", path, to=to, progress=progress)
 
     async def _put(
         self,
@@ -496,7 +490,7 @@ class Devices(Resource):
         product: ProductRef | None,
         idempotent: bool = True,
     ) -> UpdatedDevice:
-        return await self._client._request(
+        return await self._request(
             "PUT",
             _device_path(device_id, product),
             json=body,

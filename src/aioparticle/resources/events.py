@@ -7,17 +7,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .._exceptions import InvalidArgumentError
+from .._hub import EventHub
 from .._parsing import parse_ack
 from .._paths import check_text, product_segment, scope_prefix, segment
-from .._streaming import (
-    DEFAULT_BUFFER,
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_FRAME_BYTES,
-    EventHub,
-    EventStream,
-    MalformedFrame,
-    Reconnect,
-)
+from .._sse import DEFAULT_MAX_FRAME_BYTES, MalformedFrame
+from .._stream import DEFAULT_BUFFER, DEFAULT_IDLE_TIMEOUT, EventStream, Reconnect
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -112,7 +106,7 @@ class Events(Resource):
         if isinstance(buffer, bool) or not isinstance(buffer, int) or buffer < 1:
             raise InvalidArgumentError("buffer must be an int >= 1")
         return EventStream(
-            self._client,
+            self._core,
             path,
             reconnect=reconnect,
             idle_timeout=float(idle_timeout),
@@ -185,4 +179,4 @@ class Events(Resource):
                 raise InvalidArgumentError("ttl must be an int >= 0 (seconds)")
             body["ttl"] = ttl
         path = f"{scope_prefix(product)}/{'events' if product is not None else 'devices/events'}"
-        await self._client._request("POST", path, json=body, parse=parse_ack, idempotent=False)
+        await self._request("POST", path, json=body, parse=parse_ack, idempotent=False)

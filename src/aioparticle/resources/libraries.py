@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, overload
 
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
-from .._pagination import AsyncPaginator, page_parser, paginate
+from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_ack, parse_unwrapped
 from .._paths import segment
 from ..models.libraries import Library
@@ -69,8 +69,7 @@ class Libraries(Resource):
             if exclude_scopes is None
             else comma_list(exclude_scopes, "exclude_scopes"),
         }
-        return paginate(
-            self._client,
+        return self._paginate(
             "/v1/libraries",
             _parse_library_page,
             params=params,
@@ -82,7 +81,7 @@ class Libraries(Resource):
     async def get(self, name: str, *, version: str | None = None) -> Library:
         """One library: its latest version, or `version`."""
         params = {"version": _optional(version, "version")}
-        return await self._client._request(
+        return await self._request(
             "GET", f"/v1/libraries/{_name(name)}", params=params, parse=_parse_library
         )
 
@@ -91,8 +90,7 @@ class Libraries(Resource):
     ) -> AsyncPaginator[Library]:
         """Every version of a library, newest first."""
         path = f"/v1/libraries/{_name(name)}/versions"
-        return paginate(
-            self._client,
+        return self._paginate(
             path,
             _parse_library_page,
             page=page,
@@ -103,13 +101,11 @@ class Libraries(Resource):
     async def upload(self, archive: FileInput) -> Library:
         """Contribute a library version from its `.tar.gz` archive (private until published)."""
         part = file_part("file", archive, default_filename="archive.tar.gz", what="archive")
-        return await self._client._request(
-            "POST", "/v1/libraries", parts=[part], parse=_parse_library
-        )
+        return await self._request("POST", "/v1/libraries", parts=[part], parse=_parse_library)
 
     async def publish(self, name: str) -> Library:
         """Make the latest contributed version of a library public."""
-        return await self._client._request(
+        return await self._request(
             "PATCH",
             f"/v1/libraries/{_name(name)}",
             json={"visibility": "public"},
@@ -119,9 +115,7 @@ class Libraries(Resource):
     async def delete(self, name: str, *, force: str | None = None) -> None:
         """Delete a private library; a public one needs Particle's `force` key."""
         body = {} if force is None else {"force": short_text(force, "force", max_length=256)}
-        await self._client._request(
-            "DELETE", f"/v1/libraries/{_name(name)}", json=body, parse=parse_ack
-        )
+        await self._request("DELETE", f"/v1/libraries/{_name(name)}", json=body, parse=parse_ack)
 
     @overload
     async def download(
@@ -158,4 +152,4 @@ class Libraries(Resource):
             raise InvalidArgumentError(
                 f"source must be a Library or a URL, got {type(source).__name__}"
             )
-        return await self._client._download("GET", url, to=to, progress=progress)
+        return await self._download("GET", url, to=to, progress=progress)

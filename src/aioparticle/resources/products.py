@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from .._core import SubClient
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
-from .._pagination import AsyncPaginator, page_parser, paginate
+from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_ack, parse_model, parse_object, parse_unwrapped
-from .._paths import MAX_ID_LENGTH, product_segment, scope_prefix, segment
+from .._paths import MAX_ID_LENGTH, product_segment, segment
 from ..models.products import (
     DeviceLocation,
     Product,
@@ -29,20 +29,18 @@ from ._checks import (
     lat_lng,
     name_list,
     positive_int,
-    require_product,
     short_text,
 )
 
 if TYPE_CHECKING:
-    from .._client import ParticleClient
     from ..types import FileInput, JSONObject, JSONValue, ProductRef, ProgressCallback, StrPath
 
 __all__ = [
-    "ProductConfig",
-    "ProductFirmwareClient",
-    "ProductLocations",
-    "ProductTeam",
     "Products",
+    "ProductsConfig",
+    "ProductsFirmware",
+    "ProductsLocations",
+    "ProductsTeam",
 ]
 
 #: Longest firmware title accepted.
@@ -62,28 +60,24 @@ _parse_locations = page_parser(DeviceLocation, "locations")
 _parse_location = parse_unwrapped(DeviceLocation, "location")
 
 
-def _product_path(product: ProductRef | None, operation: str) -> str:
-    return scope_prefix(require_product(product, operation))
-
-
 def _version(version: object) -> str:
     return str(positive_int(version, "version"))
 
 
-class ProductFirmwareClient(Resource):
+class ProductsFirmware(Resource):
     """Firmware versions uploaded to a product, and their release to the fleet."""
 
     __slots__ = ()
 
     async def list(self, *, product: ProductRef) -> list[ProductFirmware]:
         """Every firmware version of the product."""
-        path = f"{_product_path(product, 'firmware.list()')}/firmware"
-        return await self._client._request("GET", path, parse=_parse_firmware_list)
+        path = f"{self._product_prefix(product)}/firmware"
+        return await self._request("GET", path, parse=_parse_firmware_list)
 
     async def get(self, version: int, *, product: ProductRef) -> ProductFirmware:
         """One firmware version."""
-        path = f"{_product_path(product, 'firmware.get()')}/firmware/{_version(version)}"
-        return await self._client._request("GET", path, parse=_parse_firmware)
+        path = f"{self._product_prefix(product)}/firmware/{_version(version)}"
+        return await self._request("GET", path, parse=_parse_firmware)
 
     async def upload(
         self,
@@ -95,7 +89,7 @@ class ProductFirmwareClient(Resource):
         description: str | None = None,
     ) -> ProductFirmware:
         """Upload a firmware binary as `version` (bytes, a path or a binary file object)."""
-        path = f"{_product_path(product, 'firmware.upload()')}/firmware"
+        path = f"{self._product_prefix(product)}/firmware"
         fields = {
             "version": _version(version),
             "title": short_text(title, "title", max_length=MAX_TITLE_LENGTH),
@@ -105,9 +99,7 @@ class ProductFirmwareClient(Resource):
                 description, "description", max_length=MAX_DESCRIPTION_LENGTH
             )
         part = file_part("file", file, default_filename="firmware.bin", what="file")
-        return await self._client._request(
-            "POST", path, data=fields, parts=[part], parse=_parse_firmware
-        )
+        return await self._request("POST", path, data=fields, parts=[part], parse=_parse_firmware)
 
     async def update(
         self,
@@ -118,7 +110,7 @@ class ProductFirmwareClient(Resource):
         description: str | None = None,
     ) -> ProductFirmware:
         """Change a firmware version's title and/or description."""
-        path = f"{_product_path(product, 'firmware.update()')}/firmware/{_version(version)}"
+        path = f"{self._product_prefix(product)}/firmware/{_version(version)}"
         body: dict[str, JSONValue] = {}
         if title is not None:
             body["title"] = short_text(title, "title", max_length=MAX_TITLE_LENGTH)
@@ -128,7 +120,7 @@ class ProductFirmwareClient(Resource):
             )
         if not body:
             raise InvalidArgumentError("firmware.update() needs title= or description=")
-        return await self._client._request("PUT", path, json=body, parse=_parse_firmware)
+        return await self._request("PUT", path, json=body, parse=_parse_firmware)
 
     @overload
     async def download(
@@ -157,9 +149,9 @@ class ProductFirmwareClient(Resource):
         progress: ProgressCallback | None = None,
     ) -> bytes | Path:
         """Download a firmware binary: the bytes, or the `Path` written when `to=` is given."""
-        prefix = _product_path(product, "firmware.download()")
+        prefix = self._product_prefix(product)
         path = f"{prefix}/firmware/{_version(version)}/binary"
-        return await self._client._download("GET", path, to=to, progress=progress)
+        return await self._download("GET", path, to=to, progress=progress)
 
     async def release(
         self,
@@ -171,7 +163,7 @@ class ProductFirmwareClient(Resource):
         intelligent: bool | None = None,
     ) -> None:
         """Release a version to the fleet (`product_default=True`) or to device `groups`."""
-        path = f"{_product_path(product, 'firmware.release()')}/firmware/release"
+        path = f"{self._product_prefix(product)}/firmware/release"
         body: dict[str, JSONValue] = {"version": positive_int(version, "version")}
         if product_default is not None:
             body["product_default"] = flag(product_default, "product_default")
@@ -179,53 +171,53 @@ class ProductFirmwareClient(Resource):
             body["groups"] = name_list(groups, "groups")
         if intelligent is not None:
             body["intelligent"] = flag(intelligent, "intelligent")
-        await self._client._request("PUT", path, json=body, parse=parse_ack)
+        await self._request("PUT", path, json=body, parse=parse_ack)
 
 
-class ProductTeam(Resource):
+class ProductsTeam(Resource):
     """The people (and API users) on a product's team."""
 
     __slots__ = ()
 
     async def list(self, *, product: ProductRef) -> list[TeamMember]:
         """Every team member."""
-        path = f"{_product_path(product, 'team.list()')}/team"
-        return await self._client._request("GET", path, parse=_parse_team)
+        path = f"{self._product_prefix(product)}/team"
+        return await self._request("GET", path, parse=_parse_team)
 
     async def invite(self, username: str, *, product: ProductRef) -> None:
         """Invite someone (by e-mail) to the team."""
-        path = f"{_product_path(product, 'team.invite()')}/team"
+        path = f"{self._product_prefix(product)}/team"
         body = {"username": short_text(username, "username", max_length=MAX_USERNAME_LENGTH)}
-        await self._client._request("POST", path, json=body, parse=parse_ack)
+        await self._request("POST", path, json=body, parse=parse_ack)
 
     async def remove(self, username: str, *, product: ProductRef) -> None:
         """Remove a member from the team."""
         member = segment(username, "username", max_length=MAX_USERNAME_LENGTH)
-        path = f"{_product_path(product, 'team.remove()')}/team/{member}"
-        await self._client._request("DELETE", path, parse=parse_ack)
+        path = f"{self._product_prefix(product)}/team/{member}"
+        await self._request("DELETE", path, parse=parse_ack)
 
 
-def _config_path(product: ProductRef | None, device: str | None, operation: str) -> str:
-    path = f"{_product_path(product, operation)}/config"
+def _config_path(prefix: str, device: str | None) -> str:
+    path = f"{prefix}/config"
     if device is not None:
         path += f"/{device_segment(device, 'device')}"
     return path
 
 
-class ProductConfig(Resource):
+class ProductsConfig(Resource):
     """Asset-tracking configuration of a product, or of one product device with `device=`."""
 
     __slots__ = ()
 
     async def get(self, *, product: ProductRef, device: str | None = None) -> ProductConfiguration:
         """The current configuration."""
-        path = _config_path(product, device, "config.get()")
-        return await self._client._request("GET", path, parse=_parse_config)
+        path = _config_path(self._product_prefix(product), device)
+        return await self._request("GET", path, parse=_parse_config)
 
     async def get_schema(self, *, product: ProductRef, device: str | None = None) -> dict[str, Any]:
         """The configuration's JSON Schema document."""
-        path = _config_path(product, device, "config.get_schema()")
-        return await self._client._request(
+        path = _config_path(self._product_prefix(product), device)
+        return await self._request(
             "GET", path, headers={"Accept": "application/schema+json"}, parse=parse_object
         )
 
@@ -235,8 +227,8 @@ class ProductConfig(Resource):
         """Replace the configuration: `config` is sent as the whole body."""
         if not isinstance(config, Mapping):
             raise InvalidArgumentError(f"config must be a mapping, got {type(config).__name__}")
-        path = _config_path(product, device, "config.set()")
-        return await self._client._request("PUT", path, json=dict(config), parse=_parse_config)
+        path = _config_path(self._product_prefix(product), device)
+        return await self._request("PUT", path, json=dict(config), parse=_parse_config)
 
 
 def _location_query(
@@ -253,7 +245,7 @@ def _location_query(
     }
 
 
-class ProductLocations(Resource):
+class ProductsLocations(Resource):
     """Where a product's asset trackers have been."""
 
     __slots__ = ()
@@ -275,7 +267,7 @@ class ProductLocations(Resource):
 
         `groups` travels in the indexed form `groups[0]=a&groups[1]=b`.
         """
-        path = f"{_product_path(product, 'locations.list()')}/locations"
+        path = f"{self._product_prefix(product)}/locations"
         params: dict[str, str | int | None] = {
             **_location_query(date_range, rect_bl, rect_tr),
             "device_id": None
@@ -288,8 +280,7 @@ class ProductLocations(Resource):
         if groups is not None:
             for n, group in enumerate(name_list(groups, "groups")):
                 params[f"groups[{n}]"] = group
-        return paginate(
-            self._client,
+        return self._paginate(
             path,
             _parse_locations,
             params=params,
@@ -307,46 +298,32 @@ class ProductLocations(Resource):
         rect_tr: str | tuple[float, float] | None = None,
     ) -> DeviceLocation:
         """One device's locations (a `Point`, or a `LineString` over a time range)."""
-        prefix = _product_path(product, "locations.get()")
+        prefix = self._product_prefix(product)
         path = f"{prefix}/locations/{device_segment(device_id)}"
         params = _location_query(date_range, rect_bl, rect_tr)
-        return await self._client._request("GET", path, params=params, parse=_parse_location)
+        return await self._request("GET", path, params=params, parse=_parse_location)
 
 
 class Products(Resource):
     """Products the token can reach, with nested sub-clients for what lives under one:
     `firmware`, `team`, `config` and `locations` (each takes `product=`)."""
 
-    __slots__ = ("__dict__",)
+    __slots__ = ()
 
-    def __init__(self, client: ParticleClient) -> None:
-        super().__init__(client)
-
-    @cached_property
-    def firmware(self) -> ProductFirmwareClient:
-        """Product firmware versions: list, get, upload, update, download, release."""
-        return ProductFirmwareClient(self._client)
-
-    @cached_property
-    def team(self) -> ProductTeam:
-        """The product team: list, invite, remove."""
-        return ProductTeam(self._client)
-
-    @cached_property
-    def config(self) -> ProductConfig:
-        """Asset-tracking configuration: get, get_schema, set."""
-        return ProductConfig(self._client)
-
-    @cached_property
-    def locations(self) -> ProductLocations:
-        """Asset-tracking locations: list, get."""
-        return ProductLocations(self._client)
+    #: Product firmware versions: list, get, upload, update, download, release.
+    firmware = SubClient(ProductsFirmware)
+    #: The product team: list, invite, remove.
+    team = SubClient(ProductsTeam)
+    #: Asset-tracking configuration: get, get_schema, set.
+    config = SubClient(ProductsConfig)
+    #: Asset-tracking locations: list, get.
+    locations = SubClient(ProductsLocations)
 
     async def list(self) -> list[Product]:
         """Every product the token's user is a team member of."""
-        return await self._client._request("GET", "/v1/products", parse=_parse_products)
+        return await self._request("GET", "/v1/products", parse=_parse_products)
 
     async def get(self, product: ProductRef) -> Product:
         """One product, by id or slug."""
         path = f"/v1/products/{product_segment(product)}"
-        return await self._client._request("GET", path, parse=_parse_product)
+        return await self._request("GET", path, parse=_parse_product)

@@ -23,4 +23,4 @@ class SerialNumbers(Resource):
         Particle allows 50 lookups per hour per account.
         """
         path = f"/v1/serial_numbers/{segment(serial_number, 'serial_number', max_length=64)}"
-        return await self._client._request("GET", path, parse=_parse_info)
+        return await self._request("GET", path, parse=_parse_info)

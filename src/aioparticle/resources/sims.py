@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
-from .._pagination import AsyncPaginator, Page, page_parser, paginate
+from .._pagination import AsyncPaginator, Page, page_parser
 from .._parsing import parse_ack, parse_model, parse_status
 from .._paths import MAX_ID_LENGTH, scope_prefix
 from ..models.sims import FleetDataUsage, Sim, SimDataUsage
 from ._base import Resource
-from ._checks import iccid_segment, positive_int, require_product, short_text
+from ._checks import iccid_segment, positive_int, short_text
 
 if TYPE_CHECKING:
     from ..types import JSONValue, ProductRef
@@ -66,7 +66,7 @@ class Sims(Resource):
         }
         if page is not None:
             positive_int(page, "page")
-        client = self._client
+        request = self._request
         if product is None:
             given = [k for k, v in filters.items() if v is not None]
             given += ["page"] if page is not None else []
@@ -77,12 +77,11 @@ class Sims(Resource):
                 )
 
             async def fetch_user(_: int | None) -> Page[Sim]:
-                sims, meta = await client._request("GET", "/v1/sims", parse=_parse_sim_page)
+                sims, meta = await request("GET", "/v1/sims", parse=_parse_sim_page)
                 return Page(sims, meta=meta)
 
             return AsyncPaginator(fetch_user)
-        return paginate(
-            client,
+        return self._paginate(
             f"{scope_prefix(product)}/sims",
             _parse_sim_page,
             params=filters,
@@ -95,22 +94,20 @@ class Sims(Resource):
     ) -> SimDataUsage:
         """A SIM's data usage in the current billing period."""
         path = f"{_sim_path(iccid, product)}/data_usage"
-        return await self._client._request("GET", path, parse=_parse_usage)
+        return await self._request("GET", path, parse=_parse_usage)
 
     async def get_fleet_data_usage(self, *, product: ProductRef) -> FleetDataUsage:
         """The data usage of a product's whole fleet in the current billing period."""
-        prefix = scope_prefix(require_product(product, "get_fleet_data_usage()"))
-        return await self._client._request(
-            "GET", f"{prefix}/sims/data_usage", parse=_parse_fleet_usage
-        )
+        prefix = self._product_prefix(product)
+        return await self._request("GET", f"{prefix}/sims/data_usage", parse=_parse_fleet_usage)
 
     async def check(self, iccid: str) -> int:
         """Check a SIM (`HEAD`): the 2xx status code; error statuses raise as usual."""
-        return await self._client._request("HEAD", _sim_path(iccid, None), parse=parse_status)
+        return await self._request("HEAD", _sim_path(iccid, None), parse=parse_status)
 
     async def remove(self, iccid: str, *, product: ProductRef | None = None) -> None:
         """Release a SIM from the account or product, so another account can activate it."""
-        await self._client._request("DELETE", _sim_path(iccid, product), parse=parse_ack)
+        await self._request("DELETE", _sim_path(iccid, product), parse=parse_ack)
 
     async def activate(
         self,
@@ -131,7 +128,7 @@ class Sims(Resource):
             body: dict[str, JSONValue] = {"action": "activate", "country": _country(country)}
             if promo_code is not None:
                 body["promoCode"] = short_text(promo_code, "promo_code", max_length=64)
-            await self._client._request(
+            await self._request(
                 "PUT", _sim_path(iccid, None), json=body, parse=parse_ack, idempotent=False
             )
             return
@@ -145,9 +142,7 @@ class Sims(Resource):
         if len(sims) > MAX_BULK_SIMS:
             raise InvalidArgumentError(f"too many SIMs in one import (at most {MAX_BULK_SIMS})")
         body = {"sims": [iccid_segment(s) for s in sims], "country": _country(country)}
-        await self._client._request(
-            "POST", f"{scope_prefix(product)}/sims", json=body, parse=parse_ack
-        )
+        await self._request("POST", f"{scope_prefix(product)}/sims", json=body, parse=parse_ack)
 
     async def deactivate(self, iccid: str, *, product: ProductRef | None = None) -> None:
         """Deactivate a SIM (it stops using data until reactivated)."""
@@ -171,4 +166,4 @@ class Sims(Resource):
     async def _update(
         self, iccid: str, body: dict[str, JSONValue], product: ProductRef | None
     ) -> None:
-        await self._client._request("PUT", _sim_path(iccid, product), json=body, parse=parse_ack)
+        await self._request("PUT", _sim_path(iccid, product), json=body, parse=parse_ack)

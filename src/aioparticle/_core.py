@@ -1,0 +1,690 @@
+"""The request path: one `send` for every call (JSON, download, event-stream open).
+
+`Core` holds what one `ParticleClient` (or one of its `with_options` views) is configured
+with, and the state every view shares (connection pool, concurrency limiter, stream budget).
+`Core.send` is the only place a request leaves aioparticle: it owns the closed-client and
+missing-token checks, authentication, the limiter, the per-attempt deadline, the mapping of
+every failure to a typed exception, and the retry decision. `Core.request` (JSON calls and the
+public `ParticleClient.request`) and `Core.download` (binary bodies) are thin callers of it;
+so is `EventStream`, which keeps only what is its own (liveness, reconnect pacing, open budget).
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, overload
+
+import anyio
+import httpx
+from pydantic import ValidationError
+
+from . import _retry
+from ._auth import BearerAuth
+from ._budget import StreamBudget
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    InvalidArgumentError,
+    MissingAccessTokenError,
+    make_status_error,
+    scrub,
+)
+from ._files import DownloadSink, open_parts
+from ._parsing import NotOkError, parse_status
+from ._paths import check_text, validate_request_path
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .types import JSONValue, ProgressCallback, QueryValue, StrPath
+
+__all__ = [
+    "USER_AGENT",
+    "Auth",
+    "Call",
+    "Core",
+    "RequestOptions",
+    "Shared",
+    "SubClient",
+    "is_loopback",
+    "spell_out_options",
+]
+
+logger = logging.getLogger("aioparticle")
+
+USER_AGENT = f"aioparticle/{__version__}"
+
+T = TypeVar("T")
+
+#: How a call authenticates: the bearer token, nothing, or the OAuth client pair in the form
+#: body (the token and customer endpoints).
+Auth = Literal["token", "none", "client"]
+
+# The OAuth client pairs Particle documents publicly; not secrets.
+_PUBLIC_SECRETS = frozenset({"particle-api", "particle"})
+
+# Transport failures where the request certainly never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Bytes read from a download at a time.
+_CHUNK_SIZE = 64 * 1024
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keywords every request takes, public (`ParticleClient.request`) or internal.
+
+    `params`: query values (`None` dropped, booleans `true`/`false`, sequences comma-joined);
+    `json` or `data` (a form): the body; `headers`: extra headers; `idempotent`: overrides the
+    method's default for retries.
+    """
+
+    params: Mapping[str, QueryValue | None] | None
+    json: JSONValue
+    data: Mapping[str, str] | None
+    headers: Mapping[str, str] | None
+    idempotent: bool | None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def spell_out_options(func: F) -> F:
+    """Give `func`, which takes `**options: Unpack[RequestOptions]`, the runtime signature
+    that names those options (for `help()`, `inspect` and documentation tools); type checkers
+    already read them from `Unpack`."""
+    signature = inspect.signature(func)
+    kept = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    leading = [p for p in kept if p.kind is not p.KEYWORD_ONLY]
+    options = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=getattr(kind, "__forward_arg__", kind),  # the text, like the others
+        )
+        for name, kind in RequestOptions.__annotations__.items()
+    ]
+    trailing = [p for p in kept if p.kind is p.KEYWORD_ONLY]
+    func.__signature__ = signature.replace(parameters=[*leading, *options, *trailing])  # type: ignore[attr-defined]
+    return func
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as `Core.send` sends it (and re-sends it on a retry)."""
+
+    method: str
+    url: str
+    #: how errors and logs show the target: the path on the API origin, or a URL without query
+    shown: str
+    headers: Mapping[str, str]
+    idempotent: bool
+    params: Mapping[str, str] | None = None
+    json: JSONValue = None
+    data: Mapping[str, str] | None = None
+    files: Any = None
+    auth: bool = True
+    #: hand the 2xx response to the handler unread (downloads, event streams)
+    stream: bool = False
+    #: leave a streamed response open after the handler returns (event streams)
+    keep_open: bool = False
+    follow_redirects: bool = False
+    #: httpx timeouts of one attempt (connect, read, ...); `None`: the client's
+    timeout: httpx.Timeout | None = None
+    #: seconds one attempt may take until its response (streamed: its headers) arrives
+    deadline: float | None = None
+    #: retries after the first attempt; `None`: the client's `max_retries`
+    max_retries: int | None = None
+    #: values scrubbed from error messages besides the client's own secrets (a password)
+    secrets: tuple[str, ...] = ()
+
+
+class _StreamLike(Protocol):
+    async def _close_from_client(self) -> None: ...
+
+
+class Shared:
+    """State shared by a client and every view made with `with_options`."""
+
+    __slots__ = ("closed", "http", "limiter", "owns_http", "stream_budget", "streams")
+
+    def __init__(self, http: httpx.AsyncClient, *, owns_http: bool, max_concurrency: int) -> None:
+        self.http = http
+        self.owns_http = owns_http
+        self.closed = False
+        self.limiter = anyio.CapacityLimiter(max_concurrency)
+        self.stream_budget = StreamBudget()
+        self.streams: weakref.WeakSet[_StreamLike] = weakref.WeakSet()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed or self.http.is_closed
+
+    async def aclose(self) -> None:
+        """End every open event stream, then close the pool if aioparticle created it."""
+        if self.closed:
+            return
+        self.closed = True
+        for stream in list(self.streams):
+            await stream._close_from_client()
+        if self.owns_http:
+            await self.http.aclose()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (plain http is allowed there)."""
+    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _query_value(value: QueryValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return ",".join(_query_value(v) for v in value)
+
+
+def _encode_params(params: Mapping[str, QueryValue | None] | None) -> dict[str, str] | None:
+    if not params:
+        return None
+    return {key: _query_value(value) for key, value in params.items() if value is not None}
+
+
+class Core:
+    """The configuration of one client (or view) and the one request path."""
+
+    __slots__ = (
+        "allow_insecure_http",
+        "auth",
+        "base_url",
+        "client_id",
+        "client_secret",
+        "connect_timeout",
+        "default_headers",
+        "headers",
+        "httpx_timeout",
+        "max_retries",
+        "max_retry_after",
+        "shared",
+        "timeout",
+    )
+
+    shared: Shared
+
+    def __init__(
+        self,
+        *,
+        access_token: str | None,
+        base_url: str,
+        timeout: float,
+        connect_timeout: float,
+        max_retries: int,
+        max_retry_after: float,
+        client_id: str,
+        client_secret: str,
+        default_headers: Mapping[str, str],
+        allow_insecure_http: bool,
+    ) -> None:
+        self.allow_insecure_http = allow_insecure_http
+        self.auth = BearerAuth(access_token) if access_token is not None else None
+        self.base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.timeout = _check_positive(timeout, "timeout")
+        self.connect_timeout = min(_check_positive(connect_timeout, "connect_timeout"), timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidArgumentError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        self.max_retries = max_retries
+        self.max_retry_after = _check_positive(max_retry_after, "max_retry_after")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.default_headers = dict(default_headers)
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self.headers.update(self.default_headers)
+        self.httpx_timeout = httpx.Timeout(self.timeout, connect=self.connect_timeout)
+
+    @property
+    def token(self) -> str | None:
+        return self.auth.token if self.auth is not None else None
+
+    def secrets(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Values scrubbed from every message (long enough not to mangle ordinary text), plus
+        a call's own `extra` secrets (a password)."""
+        candidates = (self.token, self.client_secret)
+        found = tuple(s for s in candidates if s and len(s) >= 8 and s not in _PUBLIC_SECRETS)
+        return found + tuple(s for s in extra if s and len(s) >= 4)
+
+    # ------------------------------------------------------------------ the one send path
+
+    async def send(self, call: Call, handle: Callable[[httpx.Response], Awaitable[T]]) -> T:
+        """Send `call`, retrying as its method and the failure allow, and return what
+        `handle` makes of the 2xx response.
+
+        `handle` runs inside the attempt: while it holds a concurrency slot, and with its
+        transport failures (a download cut short) mapped and retried like the send's own.
+        Every failure leaves as a typed `APIError`; cancellation propagates untouched.
+        """
+        shared = self.shared
+        if shared.closed or shared.http.is_closed:
+            raise ClientClosedError("this ParticleClient has been closed")
+        auth = self.auth if call.auth else None
+        if call.auth and auth is None:
+            raise MissingAccessTokenError()
+        http = shared.http
+        limiter = shared.limiter
+        deadline = self.timeout if call.deadline is None else call.deadline
+        timeout = self.httpx_timeout if call.timeout is None else call.timeout
+        max_retries = self.max_retries if call.max_retries is None else call.max_retries
+        attempt = 0
+        while True:
+            request = http.build_request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.json,
+                data=call.data,
+                files=call.files,
+                headers=call.headers,
+                timeout=timeout,
+            )
+            failure: APIError
+            retryable: bool
+            retry_after: float | None = None
+            if not _try_acquire(limiter):
+                await limiter.acquire()
+            try:
+                # a plain deadline scope: cheaper per call than anyio.fail_after
+                with anyio.CancelScope(deadline=anyio.current_time() + deadline) as scope:
+                    response = await http.send(
+                        request,
+                        auth=auth,
+                        follow_redirects=call.follow_redirects,
+                        stream=call.stream,
+                    )
+                if scope.cancelled_caught:
+                    raise TimeoutError
+                status = response.status_code
+                if 200 <= status < 300:
+                    return await self._handle(call, response, handle)
+                if call.stream:
+                    try:
+                        with anyio.fail_after(deadline):
+                            await response.aread()
+                    finally:
+                        await _close(response)
+                failure, retry_after = self._status_failure(response, call)
+                retryable = _retry.should_retry_status(status, idempotent=call.idempotent)
+            except TimeoutError:
+                failure = self._timed_out(call, request, deadline)
+                retryable = call.idempotent
+            except httpx.TransportError as exc:
+                failure = _transport_error(exc, call, request, self.secrets(call.secrets))
+                retryable = call.idempotent or isinstance(exc, _NOT_SENT)
+            except RuntimeError as exc:
+                if http.is_closed:
+                    raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
+                raise
+            finally:
+                limiter.release()
+            if not retryable or attempt >= max_retries:
+                raise failure
+            await self._before_retry(failure, retry_after, attempt, max_retries, call)
+            attempt += 1
+
+    @staticmethod
+    async def _handle(
+        call: Call, response: httpx.Response, handle: Callable[[httpx.Response], Awaitable[T]]
+    ) -> T:
+        if not call.stream:
+            return await handle(response)
+        try:
+            result = await handle(response)
+        except BaseException:
+            await _close(response)
+            raise
+        if not call.keep_open:
+            await _close(response)
+        return result
+
+    def _timed_out(self, call: Call, request: httpx.Request, deadline: float) -> APITimeoutError:
+        return APITimeoutError(
+            f"request timed out after {deadline:g}s [{call.method} {call.shown}]",
+            method=call.method,
+            path=call.shown,
+            request=request,
+        )
+
+    def _status_failure(
+        self, response: httpx.Response, call: Call
+    ) -> tuple[APIError, float | None]:
+        """The typed error of a non-2xx response whose body was read, and its Retry-After."""
+        retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+        failure = make_status_error(
+            response,
+            method=call.method,
+            path=call.shown,
+            retry_after=retry_after,
+            secrets=self.secrets(call.secrets),
+        )
+        return failure, retry_after
+
+    def status_error(self, response: httpx.Response, method: str, path: str) -> APIStatusError:
+        """The typed error of a response whose body was read (for a caller that judges a
+        2xx answer unacceptable, such as an event stream answered 204)."""
+        retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
+        return make_status_error(
+            response, method=method, path=path, retry_after=retry_after, secrets=self.secrets()
+        )
+
+    async def _before_retry(
+        self,
+        failure: APIError,
+        retry_after: float | None,
+        attempt: int,
+        max_retries: int,
+        call: Call,
+    ) -> None:
+        """Wait the backoff delay before another attempt, or raise `failure` when the server
+        asked for a longer wait than this client honours."""
+        delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self.max_retry_after)
+        if delay is None:
+            raise failure
+        logger.debug(
+            "retrying %s %s in %.2fs (retry %d of %d) after: %s",
+            call.method,
+            call.shown,
+            delay,
+            attempt + 1,
+            max_retries,
+            failure.message,
+        )
+        await _retry.sleep(delay)
+
+    # ------------------------------------------------------------------ callers of send
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[bytes], T],
+        *,
+        parts: Sequence[tuple[str, str, Any]] | None = None,
+        auth: Auth = "token",
+        secrets: tuple[str, ...] = (),
+        **options: Unpack[RequestOptions],
+    ) -> T:
+        """Send a request to `path` (already validated) and parse its body with `parse`.
+
+        `parts` are multipart file parts (`data` then travels as text parts); `auth="client"`
+        adds the OAuth client pair to the form instead of sending the token; `secrets` (a
+        password, say) are scrubbed from error messages like the token is.
+        """
+        json = options.get("json")
+        data = options.get("data")
+        if json is not None and (data is not None or parts is not None):
+            raise InvalidArgumentError("pass json= or data=/files=, not both")
+        if auth == "client":
+            data = {**(data or {}), "client_id": self.client_id}
+            data["client_secret"] = self.client_secret
+        idempotent = options.get("idempotent")
+        if idempotent is None:
+            idempotent = _retry.is_idempotent_method(method)
+        headers = options.get("headers")
+        opened: list[IO[bytes]] = []
+        try:
+            files = None
+            if parts is not None:
+                files, replayable = open_parts(parts, opened)
+                if not replayable:
+                    idempotent = False
+            call = Call(
+                method,
+                self.base_url + path,
+                path,
+                {**self.headers, **headers} if headers else self.headers,
+                idempotent,
+                params=_encode_params(options.get("params")),
+                json=json,
+                data=data,
+                files=files,
+                auth=auth == "token",
+                secrets=secrets,
+            )
+            return await self.send(call, _BodyParser(self, call, parse))
+        finally:
+            for handle in opened:
+                handle.close()
+
+    async def download(
+        self,
+        method: str,
+        source: str,
+        *,
+        to: StrPath | None,
+        progress: ProgressCallback | None,
+    ) -> bytes | Path:
+        """Stream a binary answer into memory, or into a temporary file renamed to `to`.
+
+        `source` is a path on the API origin or an absolute URL; the token is only sent to the
+        API origin. The body is never JSON-decoded; a failed or cancelled download leaves no
+        file behind.
+        """
+        url, shown, on_origin = self._download_url(source)
+        sink = DownloadSink(to, progress)
+        call = Call(
+            method,
+            url,
+            shown,
+            {**self.headers, "Accept": "*/*"},
+            idempotent=True,
+            auth=on_origin,
+            stream=True,
+            follow_redirects=not on_origin,
+        )
+
+        async def receive(response: httpx.Response) -> None:
+            # each chunk read is bounded by the read timeout, not the whole body;
+            # a compressed body's length says nothing of the bytes handed out
+            length = response.headers.get("content-length", "")
+            encoded = response.headers.get("content-encoding", "identity")
+            known = length.isdigit() and encoded.lower() == "identity"
+            sink.start(int(length) if known else None)
+            async for chunk in response.aiter_bytes(_CHUNK_SIZE):
+                sink.write(chunk)
+
+        try:
+            await self.send(call, receive)
+            return sink.finish()
+        except BaseException:
+            sink.discard()
+            raise
+
+    def _download_url(self, source: str) -> tuple[str, str, bool]:
+        """(URL, how errors show it, whether it is on the API origin) for a download source."""
+        text = check_text(source, "download URL", max_length=4096)
+        if text.startswith("/") and not text.startswith("//"):
+            path = validate_request_path(text)
+            return self.base_url + path, path, True
+        try:
+            url = httpx.URL(text)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise InvalidArgumentError(f"not a valid download URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise InvalidArgumentError(
+                "a download URL must be an absolute http(s) URL or a path starting with '/'"
+            )
+        if url.userinfo:
+            raise InvalidArgumentError("a download URL must not carry credentials")
+        base = httpx.URL(self.base_url)
+        on_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+        if (
+            url.scheme == "http"
+            and not on_origin
+            and not self.allow_insecure_http
+            and not is_loopback(url.host)
+        ):
+            raise InvalidArgumentError(
+                "refusing a plain http:// download from another host; pass "
+                "allow_insecure_http=True to the client to allow it"
+            )
+        shown = f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+        return str(url), (url.path if on_origin else shown), on_origin
+
+
+class _BodyParser:
+    """The handler of a JSON call: parse the (already read) body of a 2xx response."""
+
+    __slots__ = ("_call", "_core", "_parse")
+
+    def __init__(self, core: Core, call: Call, parse: Callable[[bytes], Any]) -> None:
+        self._core = core
+        self._call = call
+        self._parse = parse
+
+    async def __call__(self, response: httpx.Response) -> Any:
+        parse = self._parse
+        if parse is parse_status:
+            return response.status_code
+        call = self._call
+        content = response.content
+        try:
+            return parse(content)
+        except NotOkError as exc:
+            raise APIError(
+                scrub(
+                    f"the cloud did not confirm the operation: {exc} [{call.method} {call.shown}]",
+                    self._core.secrets(call.secrets),
+                ),
+                method=call.method,
+                path=call.shown,
+                request=response.request,
+            ) from None
+        except (ValidationError, ValueError) as exc:
+            body: object = content.decode("utf-8", errors="replace")
+            raise APIResponseValidationError(
+                scrub(
+                    f"unexpected response body for {call.method} {call.shown}: "
+                    f"{_short_reason(exc)}",
+                    self._core.secrets(call.secrets),
+                ),
+                response=response,
+                body=body,
+                method=call.method,
+                path=call.shown,
+            ) from exc
+
+
+async def _close(response: httpx.Response) -> None:
+    with anyio.CancelScope(shield=True):
+        await response.aclose()
+
+
+def _try_acquire(limiter: anyio.CapacityLimiter) -> bool:
+    """Take a free slot without a task switch; `False` when the caller must wait for one."""
+    try:
+        limiter.acquire_nowait()
+    except anyio.WouldBlock:
+        return False
+    except Exception as exc:  # older anyio on trio lets trio.WouldBlock through
+        if type(exc).__name__ != "WouldBlock":
+            raise
+        return False
+    return True
+
+
+def _short_reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False, include_input=False)[:1]
+        if first:
+            loc = ".".join(str(p) for p in first[0]["loc"]) or "body"
+            return f"{loc}: {first[0]['msg']} ({exc.error_count()} error(s))"
+    return str(exc)[:200]
+
+
+def _transport_error(
+    exc: httpx.TransportError, call: Call, request: httpx.Request, secrets: tuple[str, ...]
+) -> APIConnectionError:
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    detail = scrub(str(exc) or type(exc).__name__, secrets)
+    kind = "timed out" if cls is APITimeoutError else "connection failed"
+    error = cls(
+        f"{kind}: {detail} [{call.method} {call.shown}]",
+        method=call.method,
+        path=call.shown,
+        request=request,
+    )
+    error.__cause__ = exc
+    return error
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidArgumentError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError("base_url must be an http:// or https:// URL with a host")
+    if url.userinfo or url.query or url.fragment:
+        raise InvalidArgumentError("base_url must not contain credentials, a query or a fragment")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        raise InvalidArgumentError(
+            "base_url uses plain http:// for a non-loopback host, which would send the access "
+            "token unencrypted; use https:// or pass allow_insecure_http=True"
+        )
+    return str(url).rstrip("/")
+
+
+def _check_positive(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidArgumentError(f"{what} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+R = TypeVar("R", bound="_SubClientLike")
+
+
+class _SubClientLike(Protocol):
+    def __init__(self, core: Core, name: str) -> None: ...
+
+
+class SubClient(Generic[R]):
+    """A sub-client attribute (`client.devices`, `client.products.firmware`): made on first
+    access from the owner's `Core`, cached on the owner, and named after its attribute path
+    (`"products.firmware"`), which labels its operations in error messages.
+
+    The owner is a `ParticleClient` or a resource: anything with `_core` and `__dict__`.
+    """
+
+    def __init__(self, cls: type[R]) -> None:
+        self.cls = cls
+        self.attr = ""
+        self.__doc__ = cls.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> SubClient[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> R: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> SubClient[R] | R:
+        if obj is None:
+            return self
+        parent = getattr(obj, "_name", "")
+        made = self.cls(obj._core, f"{parent}.{self.attr}" if parent else self.attr)  # type: ignore[attr-defined]
+        obj.__dict__[self.attr] = made  # later reads find it there: no descriptor call
+        return made

@@ -1,0 +1,526 @@
+"""`EventStream`: one Particle event stream, reconnecting for days, as an async iterator."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
+import anyio.lowlevel
+import httpx
+from anyio.abc import TaskGroup, TaskStatus
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from . import _retry
+from ._core import Call
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    ClientClosedError,
+    StreamError,
+)
+from ._sse import DEFAULT_MAX_FRAME_BYTES, Frame, MalformedFrame, SSEParser, event_from_frame
+from .models.events import Event
+
+if sys.version_info < (3, 11):  # anyio depends on the backport there
+    from exceptiongroup import BaseExceptionGroup
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._core import Core
+
+__all__ = [
+    "DEFAULT_BUFFER",
+    "DEFAULT_IDLE_TIMEOUT",
+    "HEALTHY_AFTER",
+    "RECONNECT_BASE",
+    "RECONNECT_CAP",
+    "EventStream",
+    "Reconnect",
+]
+
+logger = logging.getLogger("aioparticle.events")
+
+#: Seconds without a byte (event or keep-alive) after which a stream is presumed dead.
+DEFAULT_IDLE_TIMEOUT = 30.0
+#: Events read ahead of the consumer inside `async with` (the reader waits when it is full).
+DEFAULT_BUFFER = 64
+#: Reconnect backoff: first wait, cap.
+RECONNECT_BASE = 1.0
+RECONNECT_CAP = 30.0
+#: A connection that stayed up this long was healthy: after it drops, reconnect at once.
+#: A shorter-lived one counts as a failure, so a server that accepts and drops is not hammered.
+HEALTHY_AFTER = 10.0
+#: A consumer served from a full buffer still yields to the event loop this often.
+_YIELD_EVERY = 64
+
+_END_STATUSES = frozenset({400, 401, 403, 404, 405, 410})
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Passed to `on_reconnect` each time a stream is re-established.
+
+    Particle cannot replay what was published while the stream was down: use this to resync.
+    """
+
+    attempt: int
+    reason: str
+    downtime: float
+
+
+class EventStream:
+    """An async iterator of `Event`s over one Particle event stream, reconnecting as needed.
+
+    Use it as `async with client.events.stream(...) as events: async for event in events:`;
+    iterating without `async with` works too (call `aclose()` when done). Leaving the block,
+    breaking out, cancelling the consumer or closing the client closes the connection.
+
+    Backpressure: inside `async with`, a reader task keeps at most `buffer` events ahead of the
+    consumer and then stops reading the socket, so a slow consumer slows the stream (TCP
+    backpressure) instead of growing memory; iterated bare, the stream reads only when asked.
+    A frame is at most `max_frame_bytes`. Particle cannot replay events, so events the server
+    sends while the consumer lags are not lost: they wait in the socket buffers.
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        path: str,
+        *,
+        reconnect: bool = True,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        dedupe: int = 0,
+        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
+        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        buffer: int = DEFAULT_BUFFER,
+    ) -> None:
+        self._core = core
+        self.path = path
+        self.reconnect = reconnect
+        self.idle_timeout = idle_timeout
+        self._parser = SSEParser(max_frame_bytes)
+        self._on_reconnect = on_reconnect
+        self._on_malformed = on_malformed
+        self._seen: OrderedDict[tuple[str, str], None] | None = (
+            OrderedDict() if dedupe > 0 else None
+        )
+        self._dedupe = dedupe
+        self._response: httpx.Response | None = None
+        self._chunks: Any = None
+        self._pending: deque[Frame] = deque()
+        self._closed = False
+        self._read_scope: anyio.CancelScope | None = None
+        self._pump_scope: anyio.CancelScope | None = None
+        self._task_group: TaskGroup | None = None
+        self._receive: MemoryObjectReceiveStream[Event] | None = None
+        self._failure: Exception | None = None
+        self._buffer = buffer
+        self._without_yield = 0
+        self._holding_slot = False
+        self._connected_at = 0.0
+        self._dropped_at: float | None = None
+        self._drop_reason = ""
+        self._failures = 0
+        #: times the stream was re-established after a drop
+        self.reconnects = 0
+        #: events delivered to the consumer
+        self.events_received = 0
+        #: frames skipped as malformed or oversized
+        self.malformed_frames = 0
+        #: duplicates skipped (with `dedupe`)
+        self.duplicates_skipped = 0
+        #: `time.monotonic()` of the last byte received
+        self.last_activity: float | None = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("open" if self._response else "idle")
+        return (
+            f"<EventStream {self.path} {state} events={self.events_received} "
+            f"reconnects={self.reconnects}>"
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open right now."""
+        return self._response is not None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Self:
+        """Connect (errors such as 401 or 403 raise here), then read in the background.
+
+        Inside the block a reader task owned by this stream fills a bounded buffer of
+        `buffer` events; waiting for an event can then be cancelled or timed out freely
+        without losing data or the connection.
+        """
+        if self._closed:
+            raise StreamError("this event stream has been closed")
+        if self._response is None:
+            await self._connect(initial=True)
+        send, receive = anyio.create_memory_object_stream[Event](self._buffer)
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group, self._receive = task_group, receive
+        await task_group.start(self._pump, send)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closed = True
+        self._stop_reading()
+        task_group, self._task_group = self._task_group, None
+        try:
+            if task_group is not None:
+                await exit_task_group(task_group, exc_type, exc, tb)
+        finally:
+            if self._receive is not None:
+                self._receive.close()
+            await self._close_response()
+            self._core.shared.streams.discard(self)
+
+    async def aclose(self) -> None:
+        """Close the stream and its connection; no reconnect follows. Idempotent."""
+        self._closed = True
+        self._stop_reading()
+        await self._close_response()
+        self._core.shared.streams.discard(self)
+
+    def _stop_reading(self) -> None:
+        if self._pump_scope is not None:
+            self._pump_scope.cancel()
+        if self._read_scope is not None:
+            # another task is blocked reading: cancel the read; that task closes the response
+            self._read_scope.cancel()
+
+    async def _close_from_client(self) -> None:
+        self._closed = True
+        if self._pump_scope is None and self._read_scope is None:
+            await self._close_response()
+        self._stop_reading()
+
+    async def _close_response(self) -> None:
+        response, chunks = self._response, self._chunks
+        self._response = self._chunks = None
+        if self._holding_slot:
+            self._holding_slot = False
+            self._core.shared.stream_budget.open_streams -= 1
+        with anyio.CancelScope(shield=True):
+            if chunks is not None:
+                await chunks.aclose()
+            if response is not None:
+                await response.aclose()
+
+    async def _pump(
+        self,
+        send: MemoryObjectSendStream[Event],
+        *,
+        task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """The background reader of `async with` mode: never raises, forwards failures."""
+        with send, anyio.CancelScope() as scope:
+            self._pump_scope = scope
+            task_status.started()
+            try:
+                while True:
+                    item = self._next_pending() if self._pending else await self._pull()
+                    if type(item) is not Event:
+                        if item is not None:
+                            await self._report(item)  # type: ignore[arg-type]
+                        continue
+                    try:
+                        send.send_nowait(item)
+                    except anyio.WouldBlock:
+                        await send.send(item)
+            except StopAsyncIteration:
+                pass
+            except Exception as exc:  # handed to the consumer, raised by __anext__
+                self._failure = exc
+            finally:
+                self._pump_scope = None
+                await self._close_response()
+
+    # ------------------------------------------------------------------ iteration
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self._receive is not None:
+            try:
+                event = await receive_ready(self._receive, self)
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                failure, self._failure = self._failure, None
+                if failure is not None:
+                    raise failure from None
+                raise StopAsyncIteration from None
+        else:
+            event = await self._pull()
+        self.events_received += 1
+        return event
+
+    async def _pull(self) -> Event:
+        """The next event, read from the connection by the calling task."""
+        while True:
+            if self._pending:
+                item = self._next_pending()
+                if type(item) is Event:
+                    return item
+                if item is not None:
+                    await self._report(item)  # type: ignore[arg-type]
+                continue
+            if self._closed or self._core.shared.is_closed:
+                await self._close_response()
+                raise StopAsyncIteration
+            if self._response is None:
+                await self._connect(initial=False)
+                continue
+            chunk = await self._read()
+            if chunk is not None:
+                await self._parse(chunk)
+
+    async def _read(self) -> bytes | None:
+        """The next chunk, or None after the connection was dropped (and noted)."""
+        with anyio.CancelScope() as scope:
+            self._read_scope = scope
+            try:
+                chunk: bytes = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                await self._drop("the server ended the stream")
+                return None
+            except httpx.ReadTimeout:
+                await self._drop(f"no data for {self.idle_timeout:g}s (stream presumed dead)")
+                return None
+            except httpx.TransportError as exc:
+                await self._drop(f"connection lost: {type(exc).__name__}: {exc}")
+                return None
+            except anyio.get_cancelled_exc_class():
+                if not scope.cancel_called:
+                    # the consumer was cancelled mid-read (bare iteration): httpx cannot resume
+                    # a cancelled read, so the connection goes and the next call reconnects
+                    self._dropped_at = time.monotonic()
+                    self._drop_reason = "a read was cancelled"
+                    await self._close_response()
+                raise
+            finally:
+                self._read_scope = None
+            self.last_activity = time.monotonic()
+            return chunk
+        # the read was cancelled by aclose() or the client closing
+        await self._close_response()
+        return None
+
+    async def _parse(self, chunk: bytes) -> None:
+        frames = self._parser.feed(chunk)
+        if self._parser.oversized:
+            self.malformed_frames += self._parser.oversized
+            await self._report(
+                MalformedFrame(None, "", f"frame over {self._parser.max_frame_bytes} bytes dropped")
+            )
+            self._parser.oversized = 0
+        # frames become Events only when consumed: fewer live objects, less GC work
+        self._pending.extend(frames)
+
+    def _next_pending(self) -> Event | MalformedFrame | None:
+        """The next buffered frame as an Event, a MalformedFrame to report, or None when the
+        buffer is empty (synchronous: no coroutine per event on the hot path)."""
+        pending = self._pending
+        seen = self._seen
+        while pending:
+            frame = pending.popleft()
+            name, data = frame
+            if seen is not None:
+                if frame in seen:
+                    self.duplicates_skipped += 1
+                    continue
+                seen[frame] = None
+                if len(seen) > self._dedupe:
+                    seen.popitem(last=False)
+            try:
+                return event_from_frame(name, data)
+            except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+                self.malformed_frames += 1
+                return MalformedFrame(name, data, str(exc)[:200])
+        return None
+
+    async def _report(self, frame: MalformedFrame) -> None:
+        logger.warning("skipping malformed event frame on %s: %s", self.path, frame.reason)
+        if self._on_malformed is not None:
+            result = self._on_malformed(frame)
+            if result is not None:
+                await result
+
+    async def _drop(self, reason: str) -> None:
+        logger.info("event stream %s dropped: %s", self.path, reason)
+        # a connection that lived long was healthy: reconnect at once; a short-lived one
+        # counts as a failure, so a server that accepts and drops is not hammered
+        if time.monotonic() - self._connected_at >= HEALTHY_AFTER:
+            self._failures = 0
+        else:
+            self._failures += 1
+        self._dropped_at = time.monotonic()
+        self._drop_reason = reason
+        await self._close_response()
+        if not self.reconnect:
+            self._closed = True
+            raise StreamError(f"event stream {self.path} ended: {reason}")
+
+    # ------------------------------------------------------------------ connecting
+
+    async def _connect(self, *, initial: bool) -> None:
+        """Open the stream, pacing reopens: the reconnect backoff after a failure (or a longer
+        `Retry-After`), and the client's open budget. Opening itself is the core's one send
+        path, which maps every failure to a typed error; 400, 401, 403, 404, 405 and 410 end
+        the stream, anything else is tried again (with `reconnect`)."""
+        core = self._core
+        budget = core.shared.stream_budget
+        retry_after: float | None = None
+        while True:
+            if self._failures:
+                await self._backoff(retry_after)
+            if self._closed or core.shared.is_closed:
+                raise (
+                    StopAsyncIteration
+                    if not initial
+                    else ClientClosedError("this ParticleClient has been closed")
+                )
+            if budget.open_streams >= budget.concurrent_limit:
+                raise StreamError(
+                    f"{budget.concurrent_limit} event streams are already open on this client "
+                    "(Particle's per-IP limit): share one stream with a broad prefix instead"
+                )
+            await budget.acquire_open()
+            retry_after = None
+            try:
+                response = await core.send(self._open_call(), self._accept)
+            except APIStatusError as exc:
+                if exc.status_code in _END_STATUSES or exc.status_code < 400:
+                    self._closed = True
+                    raise
+                failure: APIError = exc
+                retry_after = exc.retry_after
+            except APIConnectionError as exc:
+                failure = exc
+            else:
+                await self._opened(response)
+                return
+            if not self.reconnect:
+                self._closed = True
+                raise failure
+            self._failures += 1
+            logger.info("event stream %s could not open: %s", self.path, failure)
+
+    async def _backoff(self, retry_after: float | None) -> None:
+        delay = _retry.backoff_delay(self._failures - 1, base=RECONNECT_BASE, cap=RECONNECT_CAP)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        logger.info("event stream %s: reconnecting in %.1fs", self.path, delay)
+        with anyio.CancelScope() as scope:  # aclose() from another task ends the wait
+            self._read_scope = scope
+            try:
+                await _retry.sleep(delay)
+            finally:
+                self._read_scope = None
+
+    def _open_call(self) -> Call:
+        """The request opening the stream: one attempt (the stream paces its own reopens)
+        whose response stays open; reads are bounded by the idle timeout."""
+        core = self._core
+        headers = {
+            **core.headers,
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "Cache-Control": "no-cache",
+        }
+        return Call(
+            "GET",
+            core.base_url + self.path,
+            self.path,
+            headers,
+            idempotent=True,
+            stream=True,
+            keep_open=True,
+            timeout=httpx.Timeout(self.idle_timeout, connect=core.connect_timeout),
+            deadline=core.connect_timeout + self.idle_timeout,
+            max_retries=0,
+        )
+
+    async def _accept(self, response: httpx.Response) -> httpx.Response:
+        """The opened response if it is an event stream; else the error it deserves."""
+        kind = response.headers.get("content-type", "").partition(";")[0].strip()
+        if response.status_code == 200 and kind == "text/event-stream":
+            return response
+        await response.aread()
+        if response.status_code == 200:
+            raise StreamError(
+                f"expected an event stream from GET {self.path}, got content-type {kind!r}"
+            )
+        raise self._core.status_error(response, "GET", self.path)
+
+    async def _opened(self, response: httpx.Response) -> None:
+        shared = self._core.shared
+        self._response = response
+        self._chunks = response.aiter_raw()
+        self._holding_slot = True
+        shared.stream_budget.open_streams += 1
+        shared.streams.add(self)
+        self._parser.reset()
+        now = time.monotonic()
+        self._connected_at = self.last_activity = now
+        if self._dropped_at is not None:
+            self.reconnects += 1
+            info = Reconnect(self.reconnects, self._drop_reason, now - self._dropped_at)
+            self._dropped_at = None
+            logger.info("event stream %s reconnected (#%d)", self.path, self.reconnects)
+            if self._on_reconnect is not None:
+                result = self._on_reconnect(info)
+                if result is not None:
+                    await result
+
+
+class _Yielding(Protocol):
+    _without_yield: int
+
+
+async def receive_ready(receive: MemoryObjectReceiveStream[Event], owner: _Yielding) -> Event:
+    """Take the next buffered event without a task switch when one is ready, yielding to the
+    event loop (and so to cancellation) at least every `_YIELD_EVERY` events."""
+    try:
+        event = receive.receive_nowait()
+    except anyio.WouldBlock:
+        owner._without_yield = 0
+        return await receive.receive()
+    owner._without_yield += 1
+    if owner._without_yield >= _YIELD_EVERY:
+        owner._without_yield = 0
+        await anyio.lowlevel.checkpoint()
+    return event
+
+
+async def exit_task_group(
+    task_group: TaskGroup,
+    exc_type: type[BaseException] | None,
+    exc: BaseException | None,
+    tb: TracebackType | None,
+) -> None:
+    """Exit a task group whose background tasks never raise, so that an exception of the
+    `async with` block propagates as itself rather than wrapped in an exception group."""
+    try:
+        await task_group.__aexit__(exc_type, exc, tb)
+    except BaseExceptionGroup as group:
+        if exc is not None and len(group.exceptions) == 1 and group.exceptions[0] is exc:
+            return
+        raise
