@@ -9,7 +9,7 @@ nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "httpx-sse==0.4.0", "pydantic==2.11.0"]
+LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "pydantic==2.11.0"]
 
 
 @nox.session(python=PYTHONS)
@@ -44,8 +44,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """Benchmarks against raw httpx / httpx-sse on a loopback server (--quick: smoke run)."""
-    session.install("-e", ".")
+    """Benchmarks against raw httpx / httpx-sse + orjson on a loopback server (--quick: smoke)."""
+    session.install("-e", ".[bench]")
     session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
     session.run("python", "benchmarks/bench_events.py", *session.posargs)
     session.run("python", "benchmarks/bench_download.py", *session.posargs)

@@ -16,7 +16,12 @@ then N realistic Particle frames such as::
 closed.
 
 * ``raw``: ``httpx_sse.aconnect_sse(httpx.AsyncClient(), "GET", url)``, ``aiter_sse()``,
-  ``json.loads(sse.data)`` and reading ``payload["data"]``: untyped dicts, no reconnection.
+  ``orjson.loads(sse.data)`` (``json.loads`` when orjson is not installed) and reading
+  ``payload["data"]``: untyped dicts, no reconnection.
+* ``sse`` (throughput only): the same httpx-sse ``EventSource``, each frame turned into a typed
+  `Event` by aioparticle's own conversion: the least a stream built on httpx-sse's
+  ``EventSource`` would cost, before any liveness check, bound on frame size, reconnection or
+  read-ahead buffer. It is why aioparticle keeps its own parser (see the README).
 * ``sdk``: ``async with client.events.stream(device="mine") as events: async for event in
   events:`` on a ``ParticleClient("bench-token", base_url=server_url)`` and reading
   ``event.data``: aioparticle's own SSE parser, JSON decoding, pydantic validation into an
@@ -100,6 +105,7 @@ DEFAULTS = {"rounds": 5, "events": 100_000, "memory_events": 1_000_000}
 QUICK = {"rounds": 3, "events": 20_000, "memory_events": 200_000}
 
 SIDES = ("raw", "sdk")
+THROUGHPUT_SIDES = ("raw", "sse", "sdk")
 Sample = tuple[int, int, int]  # events so far, RSS bytes, Python allocated blocks
 
 
@@ -270,10 +276,12 @@ def check_last(side: str, count: int, events: int, value: object, published: obj
 async def run_raw(
     server_url: str, events: int, sample_every: int = 0, samples: list[Sample] | None = None
 ) -> float:
-    """Seconds for raw httpx-sse + json.loads to read the whole stream (`events` events)."""
+    """Seconds for raw httpx-sse + orjson to read the whole stream (`events` events)."""
     import anyio
     import httpx
     import httpx_sse
+
+    loads = json_loads()
 
     timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
     headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -289,7 +297,7 @@ async def run_raw(
             async with httpx_sse.aconnect_sse(http, "GET", url, headers=headers) as source:
                 source.response.raise_for_status()
                 async for sse in source.aiter_sse():
-                    payload = json.loads(sse.data)
+                    payload = loads(sse.data)
                     data = payload["data"]
                     count += 1
                     if count == next_sample:
@@ -298,6 +306,47 @@ async def run_raw(
                         next_sample += sample_every
         elapsed = time.perf_counter() - start
     check_last("raw", count, events, data, payload.get("published_at"))
+    return elapsed
+
+
+def json_loads() -> Callable[[str], Any]:
+    """orjson's `loads` when it is installed, else the standard library's."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads
+    return orjson.loads  # type: ignore[no-any-return]
+
+
+async def run_sse(server_url: str, events: int) -> float:
+    """Seconds for httpx-sse's `EventSource` to deliver `events` typed `Event`s, converted by
+    aioparticle's own frame-to-event function (no reconnection, liveness or buffer)."""
+    import anyio
+    import httpx
+    import httpx_sse
+
+    try:
+        from aioparticle._sse import event_from_frame
+    except ImportError:  # a checkout from before the streaming modules were split
+        from aioparticle._streaming import event_from_frame  # type: ignore[no-redef]
+
+    timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    count = 0
+    event = None
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        gc.collect()
+        start = time.perf_counter()
+        with anyio.fail_after(run_deadline(events)):
+            url = server_url + STREAM_PATH
+            async with httpx_sse.aconnect_sse(http, "GET", url, headers=headers) as source:
+                source.response.raise_for_status()
+                async for sse in source.aiter_sse():
+                    event = event_from_frame(sse.event, sse.data)
+                    count += 1
+        elapsed = time.perf_counter() - start
+    data = event.data if event is not None else None
+    check_last("sse", count, events, data, event.published_at if event is not None else None)
     return elapsed
 
 
@@ -340,7 +389,11 @@ async def run_sdk(
     return elapsed
 
 
-RUNNERS: dict[str, Callable[..., Awaitable[float]]] = {"raw": run_raw, "sdk": run_sdk}
+RUNNERS: dict[str, Callable[..., Awaitable[float]]] = {
+    "raw": run_raw,
+    "sse": run_sse,
+    "sdk": run_sdk,
+}
 
 
 def run_async(backend: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
@@ -355,27 +408,31 @@ def run_async(backend: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> An
 
 
 async def bench_throughput(args: argparse.Namespace, server_url: str) -> dict[str, Any]:
-    for side in SIDES:  # warm-up, and a check of both sides
+    for side in THROUGHPUT_SIDES:  # warm-up, and a check of every side
         await RUNNERS[side](server_url, args.events)
-    rates: dict[str, list[float]] = {side: [] for side in SIDES}
+    rates: dict[str, list[float]] = {side: [] for side in THROUGHPUT_SIDES}
     for round_no in range(args.rounds):
-        for side in SIDES:
+        for side in THROUGHPUT_SIDES:
             rates[side].append(args.events / await RUNNERS[side](server_url, args.events))
         print(
             f"  throughput round {round_no + 1}/{args.rounds}: raw {rates['raw'][-1]:>10,.0f} "
-            f"events/s   sdk {rates['sdk'][-1]:>10,.0f} events/s   "
+            f"events/s   sse {rates['sse'][-1]:>10,.0f} events/s   "
+            f"sdk {rates['sdk'][-1]:>10,.0f} events/s   "
             f"ratio {rates['sdk'][-1] / rates['raw'][-1]:.3f}",
             flush=True,
         )
     raw, sdk = statistics.median(rates["raw"]), statistics.median(rates["sdk"])
     return {
         "events": args.events,
+        "raw_json": json_loads().__module__,
         "raw_events_per_s": raw,
+        "sse_events_per_s": statistics.median(rates["sse"]),
         "sdk_events_per_s": sdk,
         "throughput_ratio": sdk / raw,
         "time_ratio": raw / sdk,
         "extra_us_per_event": (1 / sdk - 1 / raw) * 1e6,
         "raw_rounds": rates["raw"],
+        "sse_rounds": rates["sse"],
         "sdk_rounds": rates["sdk"],
     }
 
@@ -542,7 +599,8 @@ def print_throughput(args: argparse.Namespace, r: dict[str, Any]) -> None:
     print(header)
     print("-" * len(header))
     for side, label in (
-        ("raw", "raw (httpx-sse + json.loads, dicts)"),
+        ("raw", f"raw (httpx-sse + {r['raw_json']}.loads, dicts)"),
+        ("sse", "sse (httpx-sse EventSource -> typed Event)"),
         ("sdk", "sdk (events.stream -> typed Event)"),
     ):
         rate = r[f"{side}_events_per_s"]

@@ -113,3 +113,28 @@ def test_reset_forgets_partial_frame() -> None:
     assert parser.feed(b"event: half\ndata: {") == []
     parser.reset()
     assert frames(parser, b"event: whole\ndata: 1\n\n") == [("whole", "1")]
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2, 3, 4])
+def test_leading_byte_order_mark_is_skipped_even_when_split(cut: int) -> None:
+    data = '\ufeffevent: first\ndata: {"data":"1"}\n\n'.encode()
+    parser = SSEParser()
+    assert frames(parser, data[:cut], data[cut:]) == [("first", '{"data":"1"}')]
+
+
+def test_byte_order_mark_is_skipped_once_per_connection() -> None:
+    parser = SSEParser()
+    bom = "\ufeff".encode()
+    # a BOM later in the stream is data (here: part of a field name, so the line is ignored)
+    assert frames(parser, bom + b"event: a\ndata: 1\n\n", bom + b"event: b\ndata: 2\n\n") == [
+        ("a", "1"),
+        ("message", "2"),
+    ]
+    parser.reset()  # a reconnect starts a new stream, which may open with a BOM again
+    assert frames(parser, bom + b"event: c\ndata: 3\n\n") == [("c", "3")]
+
+
+def test_a_short_stream_that_looks_like_the_start_of_a_bom_is_kept() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"\xef") == []
+    assert frames(parser, b"\xbbX\nevent: ok\ndata: 1\n\n") == [("ok", "1")]

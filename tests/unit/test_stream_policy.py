@@ -69,3 +69,15 @@ def test_reconnect_backoff(failures: int, low: float, high: float) -> None:
     ]
     assert all(low <= d <= high <= RECONNECT_CAP for d in delays)
     assert len(set(delays)) > 1
+
+
+@pytest.mark.parametrize("failures", [1_025, 10_000, 10**9])
+def test_reconnect_backoff_stays_bounded_through_any_outage(failures: int) -> None:
+    # a few hours of outage at the cap, or a flapping proxy, must never overflow the delay
+    delay = backoff_delay(failures - 1, base=RECONNECT_BASE, cap=RECONNECT_CAP)
+    assert RECONNECT_CAP / 2 <= delay <= RECONNECT_CAP
+
+
+@pytest.mark.parametrize("attempt", [-1, 0, 3, 2_000, 10**12])
+def test_rest_backoff_is_bounded_for_any_attempt(attempt: int) -> None:
+    assert 0.25 <= backoff_delay(attempt) <= 8.0
