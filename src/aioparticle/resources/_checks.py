@@ -11,7 +11,7 @@ from .._exceptions import InvalidArgumentError
 from .._paths import DEVICE_RESERVED, MAX_ID_LENGTH, check_text, positive_int, segment
 
 if TYPE_CHECKING:
-    from ..types import ProductRef
+    pass
 
 __all__ = [
     "date_range",
@@ -21,7 +21,6 @@ __all__ = [
     "lat_lng",
     "name_list",
     "positive_int",
-    "require_product",
     "short_text",
 ]
 
@@ -36,12 +35,6 @@ def flag(value: object, what: str) -> bool:
 
 def short_text(value: object, what: str, *, max_length: int = MAX_ID_LENGTH) -> str:
     return check_text(value, what, max_length=max_length)
-
-
-def require_product(product: ProductRef | None, operation: str) -> ProductRef:
-    if product is None:
-        raise InvalidArgumentError(f"{operation} needs product= (a product id or slug)")
-    return product
 
 
 def device_segment(device_id: object, what: str = "device_id") -> str:
