@@ -199,3 +199,26 @@ def test_the_deprecation_of_old_names_is_silent_for_new_ones() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert aioparticle.ProductsTeam is aioparticle.resources.ProductsTeam
+
+
+def test_resources_reach_the_core_only_through_their_base_class() -> None:
+    """No resource module touches httpx, sleeps, or reads a private attribute of the client."""
+    import ast
+    from pathlib import Path
+
+    package = Path(aioparticle.__file__).parent / "resources"
+    for module in sorted(package.glob("*.py")):
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [alias.name for alias in node.names]
+                source = getattr(node, "module", None) or ""
+                assert "httpx" not in names and not source.startswith("httpx"), module.name
+                assert not source.endswith("_client"), module.name
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+                # self._client.<anything> or self._core.<private>
+                assert node.value.attr != "_client", f"{module.name}: {ast.unparse(node)}"
+                if node.value.attr == "_core":
+                    assert not node.attr.startswith("_"), f"{module.name}: {ast.unparse(node)}"
+            if isinstance(node, ast.Name):
+                assert node.id not in {"sleep", "ParticleClient"}, module.name
