@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["EventHub", "Subscription"]
+
+logger = logging.getLogger("aioparticle.events")
 
 
 class Subscription:
@@ -42,7 +45,16 @@ class Subscription:
         self.events_received = 0
 
     async def _offer(self, event: Event) -> None:
-        if not self._accepts(event):
+        try:
+            accepted = self._accepts(event)
+        except Exception:
+            logger.exception(
+                "a subscription filter of event stream %s raised; the event is not delivered "
+                "to that subscriber, the stream goes on",
+                self._hub.stream.path,
+            )
+            return
+        if not accepted:
             return
         try:
             if self._overflow == "wait":

@@ -18,12 +18,13 @@ from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from . import _retry
+from ._budget import RATE_LIMIT_PENALTY
 from ._core import Call
 from ._exceptions import (
     APIConnectionError,
-    APIError,
     APIStatusError,
     ClientClosedError,
+    RateLimitError,
     StreamError,
 )
 from ._sse import DEFAULT_MAX_FRAME_BYTES, Frame, MalformedFrame, SSEParser, event_from_frame
@@ -128,6 +129,7 @@ class EventStream:
         self._without_yield = 0
         self._holding_slot = False
         self._connected_at = 0.0
+        self._was_live = False
         self._dropped_at: float | None = None
         self._drop_reason = ""
         self._failures = 0
@@ -359,9 +361,7 @@ class EventStream:
     async def _report(self, frame: MalformedFrame) -> None:
         logger.warning("skipping malformed event frame on %s: %s", self.path, frame.reason)
         if self._on_malformed is not None:
-            result = self._on_malformed(frame)
-            if result is not None:
-                await result
+            await run_callback(self._on_malformed, frame, "on_malformed", self.path)
 
     async def _drop(self, reason: str) -> None:
         logger.info("event stream %s dropped: %s", self.path, reason)
@@ -384,13 +384,16 @@ class EventStream:
         """Open the stream, pacing reopens: the reconnect backoff after a failure (or a longer
         `Retry-After`), and the client's open budget. Opening itself is the core's one send
         path, which maps every failure to a typed error; 400, 401, 403, 404, 405 and 410 end
-        the stream, anything else is tried again (with `reconnect`)."""
+        the stream, anything else is tried again (with `reconnect`). A 200 that is not an event
+        stream (a captive portal, a proxy's error page) ends a stream that never opened, and is
+        tried again like any transient failure once the stream has been live."""
         core = self._core
         budget = core.shared.stream_budget
         retry_after: float | None = None
+        held = False  # the wait is the open budget's (a 429/529 holds every stream back)
         while True:
-            if self._failures:
-                await self._backoff(retry_after)
+            if self._failures and not held:
+                await self._interruptible(self._backoff(retry_after))
             if self._closed or core.shared.is_closed:
                 raise (
                     StopAsyncIteration
@@ -402,17 +405,31 @@ class EventStream:
                     f"{budget.concurrent_limit} event streams are already open on this client "
                     "(Particle's per-IP limit): share one stream with a broad prefix instead"
                 )
-            await budget.acquire_open()
-            retry_after = None
+            await self._interruptible(budget.acquire_open())
+            if self._closed or core.shared.is_closed:
+                continue  # closed while waiting for the budget: end as above
+            retry_after, held = None, False
+            failure: Exception
             try:
                 response = await core.send(self._open_call(), self._accept)
             except APIStatusError as exc:
                 if exc.status_code in _END_STATUSES or exc.status_code < 400:
                     self._closed = True
                     raise
-                failure: APIError = exc
+                failure = exc
                 retry_after = exc.retry_after
+                if isinstance(exc, RateLimitError) and self.reconnect:
+                    # the IP's open budget is spent: every stream of this client waits, at
+                    # least `Retry-After`, or a long penalty when the cloud did not say
+                    wait = RATE_LIMIT_PENALTY if retry_after is None else retry_after
+                    budget.penalize(max(wait, self._backoff_delay(self._failures + 1)))
+                    held = True
             except APIConnectionError as exc:
+                failure = exc
+            except StreamError as exc:  # answered, but not with an event stream
+                if not self._was_live:
+                    self._closed = True
+                    raise
                 failure = exc
             else:
                 await self._opened(response)
@@ -423,17 +440,25 @@ class EventStream:
             self._failures += 1
             logger.info("event stream %s could not open: %s", self.path, failure)
 
+    async def _interruptible(self, wait: Awaitable[None]) -> None:
+        """Wait for `wait`, unless `aclose()` (from another task) or the client closes first."""
+        with anyio.CancelScope() as scope:
+            self._read_scope = scope
+            try:
+                await wait
+            finally:
+                self._read_scope = None
+
+    @staticmethod
+    def _backoff_delay(failures: int) -> float:
+        return _retry.backoff_delay(failures - 1, base=RECONNECT_BASE, cap=RECONNECT_CAP)
+
     async def _backoff(self, retry_after: float | None) -> None:
-        delay = _retry.backoff_delay(self._failures - 1, base=RECONNECT_BASE, cap=RECONNECT_CAP)
+        delay = self._backoff_delay(self._failures)
         if retry_after is not None:
             delay = max(delay, retry_after)
         logger.info("event stream %s: reconnecting in %.1fs", self.path, delay)
-        with anyio.CancelScope() as scope:  # aclose() from another task ends the wait
-            self._read_scope = scope
-            try:
-                await _retry.sleep(delay)
-            finally:
-                self._read_scope = None
+        await _retry.sleep(delay)
 
     def _open_call(self) -> Call:
         """The request opening the stream: one attempt (the stream paces its own reopens)
@@ -480,15 +505,27 @@ class EventStream:
         self._parser.reset()
         now = time.monotonic()
         self._connected_at = self.last_activity = now
+        self._was_live = True
         if self._dropped_at is not None:
             self.reconnects += 1
             info = Reconnect(self.reconnects, self._drop_reason, now - self._dropped_at)
             self._dropped_at = None
             logger.info("event stream %s reconnected (#%d)", self.path, self.reconnects)
             if self._on_reconnect is not None:
-                result = self._on_reconnect(info)
-                if result is not None:
-                    await result
+                await run_callback(self._on_reconnect, info, "on_reconnect", self.path)
+
+
+async def run_callback(
+    callback: Callable[[Any], Awaitable[None] | None], arg: object, name: str, path: str
+) -> None:
+    """Call a user callback (plain or async). Its exception is logged with its traceback and
+    goes no further: a callback's bug never ends the stream. Cancellation passes untouched."""
+    try:
+        result = callback(arg)
+        if result is not None:
+            await result
+    except Exception:
+        logger.exception("%s callback of event stream %s raised; the stream goes on", name, path)
 
 
 class _Yielding(Protocol):
