@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+
+from pydantic import ValidationError
 
 from .models.events import Event
 
-__all__ = ["DEFAULT_MAX_FRAME_BYTES", "Frame", "MalformedFrame", "SSEParser", "event_from_frame"]
+__all__ = [
+    "DEFAULT_MAX_FRAME_BYTES",
+    "Frame",
+    "MalformedFrame",
+    "SSEParser",
+    "event_from_frame",
+    "lenient_datetime",
+]
 
 #: Largest frame kept in memory; a larger one is dropped and reported.
 DEFAULT_MAX_FRAME_BYTES = 256 * 1024
@@ -147,11 +158,15 @@ _json_name = lru_cache(maxsize=1024)(json.dumps)
 
 
 def event_from_frame(name: str, data: str) -> Event:
-    """The `Event` of one frame; raises `ValueError` or `TypeError` for a bad payload.
+    """The `Event` of one frame; raises `ValueError` or `TypeError` when the payload is not a
+    JSON object.
 
     The fast path validates the frame's JSON text directly, with the name spliced in (a later
-    duplicate key wins, so the `event:` line's name prevails); anything unusual takes the
-    slow path, which also produces the precise error.
+    duplicate key wins, so the `event:` line's name prevails). Anything unusual takes the
+    lenient path: a field the model cannot read never costs the event. A `published_at` that
+    is not strict ISO 8601 (one-digit seconds, a space for the `T`, no zone) is read as well
+    as it can be; any field still unreadable is left at its default (`None`), and `raw` keeps
+    the frame's text exactly as received.
     """
     text = data.rstrip()
     if text[:1] == "{" and text[-1:] == "}":
@@ -170,4 +185,60 @@ def event_from_frame(name: str, data: str) -> Event:
         raise TypeError("payload is not a JSON object")
     payload["name"] = name
     payload["raw"] = data
-    return Event.model_validate(payload)
+    published = payload.get("published_at")
+    if isinstance(published, str):
+        payload["published_at"] = lenient_datetime(published)
+    for _ in range(len(payload)):
+        try:
+            return Event.model_validate(payload)
+        except ValidationError as exc:
+            unreadable = {
+                error["loc"][0]
+                for error in exc.errors(include_url=False, include_input=False)
+                if error["loc"] and error["loc"][0] not in ("name", "raw")
+            }
+            if not unreadable:
+                raise
+            for key in unreadable:
+                payload.pop(key, None)
+                if key in _ALIASES:
+                    payload.pop(_ALIASES[key], None)
+    return Event.model_validate(payload)  # pragma: no cover - one key goes per round
+
+
+#: Field names of `Event` and the wire names they are validated from.
+_ALIASES = {
+    field: info.alias for field, info in Event.model_fields.items() if info.alias is not None
+}
+_ALIASES.update({alias: field for field, alias in list(_ALIASES.items())})
+
+_LENIENT_DATETIME = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?"
+    r"\s*(?:([Zz])|([+-])(\d{1,2}):?(\d{2})?)?\s*"
+)
+
+
+def lenient_datetime(text: str) -> datetime | str:
+    """`text` as an aware datetime when it looks like one, even loosely (`14:35:0.000Z`);
+    naive times are UTC. Anything else is returned unchanged, for the model to judge."""
+    match = _LENIENT_DATETIME.fullmatch(text)
+    if match is None:
+        return text
+    year, month, day, hour, minute, second, fraction, _, sign, zone_h, zone_m = match.groups()
+    offset = timedelta(0)
+    if sign is not None:
+        offset = timedelta(hours=int(zone_h), minutes=int(zone_m or 0))
+        offset = -offset if sign == "-" else offset
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=timezone(offset),
+        ).astimezone(timezone.utc)
+    except ValueError:  # day 31 of a 30-day month, hour 25, ...
+        return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import Field, field_validator
 
 from ._base import ParticleModel, UTCDateTime
@@ -14,7 +16,8 @@ class Event(ParticleModel):
 
     `name` comes from the frame's `event:` line (the payload does not reliably carry it);
     `device_id` is the payload's `coreid` (`particle-internal` for events the cloud makes
-    itself); `raw` is the frame's `data:` text exactly as received.
+    itself); `raw` is the frame's `data:` text exactly as received. A field the cloud sent
+    in a shape the model cannot read is `None` (the event is still delivered; `raw` has it).
     """
 
     name: str
@@ -28,4 +31,9 @@ class Event(ParticleModel):
     @field_validator("data", mode="before")
     @classmethod
     def _data_as_text(cls, value: object) -> object:
-        return "" if value is None else value
+        # `null` is no data; a number or an object the firmware sent unquoted is its JSON text
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, separators=(",", ":"))

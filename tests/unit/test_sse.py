@@ -1,10 +1,13 @@
-"""The SSE parser: line endings, multi-line data, comments, and a frame split anywhere."""
+"""`_sse`: the frame parser (line endings, multi-line data, comments, a frame split anywhere,
+bounded frames, BOM) and the frame-to-`Event` conversion (lenient: no event lost to a field)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
-from aioparticle._sse import SSEParser
+from aioparticle._sse import SSEParser, event_from_frame
 
 STREAM = (
     ":ok\n\n"
@@ -138,3 +141,56 @@ def test_a_short_stream_that_looks_like_the_start_of_a_bom_is_kept() -> None:
     parser = SSEParser()
     assert parser.feed(b"\xef") == []
     assert frames(parser, b"\xbbX\nevent: ok\ndata: 1\n\n") == [("ok", "1")]
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("published_at", "expected"),
+    [
+        ("2015-01-01T14:35:0.000Z", datetime(2015, 1, 1, 14, 35, 0, tzinfo=UTC)),  # Particle's docs
+        ("2015-1-2T3:04:05Z", datetime(2015, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2015-01-01T14:35:07.5+0100", datetime(2015, 1, 1, 13, 35, 7, 500000, tzinfo=UTC)),
+        ("2015-01-01 14:35", datetime(2015, 1, 1, 14, 35, tzinfo=UTC)),
+        ("yesterday", None),
+        ("2015-02-30T00:00:00Z", None),
+    ],
+)
+def test_an_odd_published_at_never_costs_the_event(
+    published_at: str, expected: datetime | None
+) -> None:
+    data = f'{{"data":"21.5","published_at":"{published_at}","coreid":"abc"}}'
+    event = event_from_frame("temp", data)
+    assert (event.name, event.data, event.device_id) == ("temp", "21.5", "abc")
+    assert event.published_at == expected
+    assert event.raw == data
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "expected"),
+    [
+        ('{"ttl":"60"}', "ttl", 60),
+        ('{"ttl":"forever"}', "ttl", None),
+        ('{"ttl":[1]}', "ttl", None),
+        ('{"data":null}', "data", ""),
+        ('{"data":42}', "data", "42"),
+        ('{"data":{"t":[1,2]}}', "data", '{"t":[1,2]}'),
+        ('{"data":"x"}', "device_id", None),  # no coreid
+        ('{"coreid":7}', "device_id", None),
+        ('{"productID":"not a number"}', "product_id", None),
+        ('{"name":"from payload"}', "name", "temp"),  # the event: line wins
+    ],
+)
+def test_fields_the_model_cannot_read_default_and_the_event_is_delivered(
+    payload: str, field: str, expected: object
+) -> None:
+    event = event_from_frame("temp", payload)
+    assert getattr(event, field) == expected
+    assert event.raw == payload
+
+
+@pytest.mark.parametrize("payload", ["not json", "[1, 2]", '"text"', "{broken"])
+def test_a_payload_that_is_not_a_json_object_is_still_malformed(payload: str) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        event_from_frame("temp", payload)
