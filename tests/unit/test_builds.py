@@ -1,18 +1,15 @@
-"""Wire-level tests of `client.builds`: build targets, compile, binary download and flashing.
+"""Wire-level tests of `client.builds`: build targets, compile, binary download and flashing,
+and every check made before any request.
 
 Multipart bodies are split on the boundary of the request's Content-Type header and every part
-(name, file name, content type, contents) is compared.
+(name, file name, content type, contents) is compared (`check_upload` in tests/unit/_wire.py).
 """
 
 from __future__ import annotations
 
-import email.policy
 import io
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timezone
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +17,8 @@ import httpx
 import pytest
 import respx
 
-import aioparticle
 from aioparticle import (
     BadRequestError,
-    Builds,
     BuildTarget,
     BuildTargets,
     CompileResult,
@@ -32,8 +27,18 @@ from aioparticle import (
     NotFoundError,
     ParticleClient,
 )
-from tests.conftest import TOKEN
-from tests.unit._wire import expect_invalid, only_request
+from tests.conftest import load
+from tests.unit._wire import (
+    BadInput,
+    OpenCall,
+    bad_input_grid,
+    check_request,
+    check_upload,
+    expect_invalid,
+    files_in,
+    only_request,
+    reply,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -47,22 +52,12 @@ APP = b'#include "Particle.h"\r\nvoid setup() {}\r\nvoid loop() {}\r\n\x00\xff'
 SENSOR = b"int read_sensor() { return 42; }\n"
 HEADER = b"#pragma once\nint read_sensor();\n"
 
-OCTET = "application/octet-stream"
-
 SIZE_INFO = (
     "   text\t   data\t    bss\t    dec\t    hex\tfilename\n"
     "   4960\t    108\t   1584\t   6652\t   19fc\t/workspace/target/workspace.elf\n"
 )
-COMPILE_OK = {
-    "ok": True,
-    "binary_id": BINARY_ID,
-    "binary_url": f"/v1/binaries/{BINARY_ID}",
-    "expires_at": "2025-03-02T12:00:00.000Z",
-    "sizeInfo": SIZE_INFO,
-}
+COMPILE_OK = load("builds/compile.json")
 FLASH_OK = {"ok": True, "id": DEV, "status": "Update started"}
-
-_NO_BODY = object()
 
 #: User scope plus both product forms.
 SCOPES = pytest.mark.parametrize(
@@ -70,119 +65,6 @@ SCOPES = pytest.mark.parametrize(
     [(None, "/v1"), (PRODUCT_ID, "/v1/products/4567"), (SLUG, "/v1/products/my-product")],
     ids=["user", "product-id", "product-slug"],
 )
-
-
-@dataclass(frozen=True)
-class Part:
-    name: str
-    filename: str | None
-    content_type: str | None
-    content: bytes
-
-
-def multipart_parts(request: httpx.Request) -> list[Part]:
-    """Every part of a multipart/form-data body, in order, split on the header's boundary."""
-    mime, _, params = request.headers["content-type"].partition(";")
-    assert mime == "multipart/form-data"
-    key, _, boundary = params.strip().partition("=")
-    assert key == "boundary"
-    assert boundary
-    chunks = request.content.split(b"--" + boundary.encode("ascii"))
-    assert chunks[0] == b""
-    assert chunks[-1] == b"--\r\n"
-    parts = []
-    for chunk in chunks[1:-1]:
-        assert chunk.startswith(b"\r\n")
-        assert chunk.endswith(b"\r\n")
-        head, separator, content = chunk[2:-2].partition(b"\r\n\r\n")
-        assert separator
-        headers = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(head + b"\r\n\r\n")
-        disposition = headers["content-disposition"]
-        assert disposition.content_disposition == "form-data"
-        assert set(disposition.params) <= {"name", "filename"}
-        content_type = headers.get("content-type")
-        parts.append(
-            Part(
-                name=disposition.params["name"],
-                filename=disposition.params.get("filename"),
-                content_type=None if content_type is None else str(content_type),
-                content=content,
-            )
-        )
-    return parts
-
-
-def check_headers(request: httpx.Request, *, accept: str = "application/json") -> None:
-    headers = request.headers
-    assert headers["authorization"] == f"Bearer {TOKEN}"
-    assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert headers["accept"] == accept
-
-
-def check_target(request: httpx.Request, method: str, path: str, *, query: bytes = b"") -> None:
-    assert request.method == method
-    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
-    assert raw_path == path.encode("ascii")
-    assert request.url.query == query
-    assert raw_query == query
-
-
-def check_request(
-    request: httpx.Request,
-    method: str,
-    path: str,
-    *,
-    query: bytes = b"",
-    body: Any = _NO_BODY,
-    accept: str = "application/json",
-) -> None:
-    """Assert a request without a body, or with a JSON body."""
-    check_target(request, method, path, query=query)
-    check_headers(request, accept=accept)
-    if body is _NO_BODY:
-        assert request.content == b""
-        assert "content-type" not in request.headers
-    else:
-        assert request.headers["content-type"] == "application/json"
-        sent = json.loads(request.content)
-        assert json.dumps(sent, sort_keys=True) == json.dumps(body, sort_keys=True)
-
-
-def check_upload(
-    request: httpx.Request,
-    method: str,
-    path: str,
-    *,
-    fields: dict[str, str],
-    files: list[tuple[str, str, bytes]],
-) -> None:
-    """Assert a multipart upload: text parts `fields`, then file parts `(name, filename, data)`.
-
-    File parts are compared in order; text parts carry no file name and no content type.
-    """
-    check_target(request, method, path)
-    check_headers(request)
-    parts = multipart_parts(request)
-    names = [p.name for p in parts]
-    assert len(names) == len(set(names)), f"duplicate part names: {names}"
-    sent_files = [(p.name, p.filename, p.content) for p in parts if p.filename is not None]
-    assert sent_files == files
-    assert all(p.content_type == OCTET for p in parts if p.filename is not None)
-    text_parts = [p for p in parts if p.filename is None]
-    assert all(p.content_type is None for p in text_parts)
-    assert {p.name: p.content.decode() for p in text_parts} == fields
-    assert len(parts) == len(files) + len(fields)
-
-
-def files_in(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir())
-
-
-def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:
-    """Answer every request with `body` (JSON)."""
-    if body is None:
-        return api.route().respond(status)
-    return api.route().respond(status, json=body)
 
 
 class OneShotStream:
@@ -212,19 +94,7 @@ def sources(tmp_path: Path) -> Path:
 
 # --------------------------------------------------------------------------- list_targets
 
-TARGETS = {
-    "targets": [
-        {
-            "version": "6.1.1",
-            "platforms": [12, 13, 32],
-            "prereleases": [],
-            "firmware_vendor": "Particle",
-        },
-        {"version": "6.2.0-rc.1", "platforms": [32], "prereleases": [32]},
-    ],
-    "platforms": {"argon": 12, "boron": 13, "p2": 32},
-    "default_versions": {"12": "6.1.1", "13": "6.1.1", "32": "6.1.1"},
-}
+TARGETS = load("builds/targets.json")
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"featured": False}], ids=["default", "false"])
@@ -258,13 +128,6 @@ async def test_list_targets_featured_sends_featured_true(
     await client.builds.list_targets(featured=True)
 
     check_request(only_request(api), "GET", "/v1/build_targets", query=b"featured=true")
-
-
-@pytest.mark.parametrize("featured", [1, "true", None], ids=repr)
-async def test_list_targets_featured_must_be_a_bool(
-    client: ParticleClient, guard: respx.MockRouter, featured: object
-) -> None:
-    await expect_invalid(client.builds.list_targets(featured=featured), guard)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- compile
@@ -494,115 +357,6 @@ async def test_one_shot_stream_compile_is_not_retried_after_503(
     assert sleeps == []
 
 
-# --------------------------------------------------------------------------- bad sources
-
-SourceCall = Callable[[Builds, Any], Awaitable[object]]
-
-#: Every call taking source files, so each check is made for compile and flash alike.
-SOURCE_CALLS: dict[str, SourceCall] = {
-    "compile": lambda b, files: b.compile(files),
-    "flash": lambda b, files: b.flash(DEV, files),
-    "flash-product": lambda b, files: b.flash(DEV, files, product=PRODUCT_ID),
-}
-
-
-def _text_mode_file(tmp_path: Path) -> object:
-    text_file = tmp_path / "app.ino"
-    text_file.write_text("void setup() {}")
-    return {"app.ino": open(text_file)}
-
-
-#: Source arguments that must be refused, each built from the test's tmp_path.
-BAD_SOURCES: dict[str, Callable[[Path], object]] = {
-    "empty-mapping": lambda _: {},
-    "empty-list": lambda _: [],
-    "str-files": lambda _: "src/app.ino",
-    "bytes-files": lambda _: APP,
-    "int-files": lambda _: 5,
-    "str-value": lambda _: {"src/app.ino": "void setup() {}"},
-    "int-value": lambda _: {"app.ino": 5},
-    "none-value": lambda _: {"app.ino": None},
-    "stringio-value": lambda _: {"app.ino": io.StringIO("void setup() {}")},
-    "text-mode-file": _text_mode_file,
-    "dotdot-name": lambda _: {"../app.ino": APP},
-    "inner-dotdot-name": lambda _: {"src/../../app.ino": APP},
-    "dot-name": lambda _: {"./app.ino": APP},
-    "empty-segment-name": lambda _: {"src//app.ino": APP},
-    "absolute-name": lambda _: {"/etc/app.ino": APP},
-    "backslash-absolute-name": lambda _: {"\\app.ino": APP},
-    "backslash-dotdot-name": lambda _: {"..\\app.ino": APP},
-    "drive-letter-name": lambda _: {"C:\\src\\app.ino": APP},
-    "empty-name": lambda _: {"": APP},
-    "nul-name": lambda _: {"app\x00.ino": APP},
-    "newline-name": lambda _: {"app.ino\n": APP},
-    "escape-name": lambda _: {"app\x1b.ino": APP},
-    "long-name": lambda _: {"a" * 256: APP},
-    "non-str-name": lambda _: {5: APP},
-    "bytes-in-list": lambda _: [APP],
-    "int-in-list": lambda _: [5],
-    "none-in-list": lambda _: [None],
-    "file-object-in-list": lambda _: [io.BytesIO(APP)],
-    "dotdot-path-in-list": lambda tmp_path: [tmp_path / ".."],
-}
-
-
-@pytest.mark.parametrize("make", list(BAD_SOURCES.values()), ids=list(BAD_SOURCES))
-@pytest.mark.parametrize("call", list(SOURCE_CALLS.values()), ids=list(SOURCE_CALLS))
-async def test_bad_sources_are_rejected_before_any_request(
-    client: ParticleClient,
-    guard: respx.MockRouter,
-    tmp_path: Path,
-    call: SourceCall,
-    make: Callable[[Path], object],
-) -> None:
-    files = make(tmp_path)
-    try:
-        await expect_invalid(call(client.builds, files), guard)
-    finally:
-        if isinstance(files, dict):
-            for value in files.values():
-                if isinstance(value, io.IOBase):
-                    value.close()
-
-
-@pytest.mark.parametrize("form", ["list", "mapping"])
-@pytest.mark.parametrize("call", list(SOURCE_CALLS.values()), ids=list(SOURCE_CALLS))
-async def test_missing_source_file_raises_file_not_found_and_sends_nothing(
-    client: ParticleClient, guard: respx.MockRouter, sources: Path, call: SourceCall, form: str
-) -> None:
-    missing = sources / "src" / "missing.ino"
-    files: object = (
-        [sources / "src" / "app.ino", missing]
-        if form == "list"
-        else {"src/app.ino": APP, "src/missing.ino": missing}
-    )
-
-    with pytest.raises(FileNotFoundError):
-        await call(client.builds, files)
-
-    assert len(guard.calls) == 0
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"platform_id": True},
-        {"platform_id": -1},
-        {"platform_id": "32"},
-        {"platform_id": 32.0},
-        {"target_version": ""},
-        {"target_version": "6.1.1\n"},
-        {"target_version": "6" * 65},
-        {"target_version": 6},
-    ],
-    ids=repr,
-)
-async def test_bad_compile_options_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    await expect_invalid(client.builds.compile({"app.ino": APP}, **kwargs), guard)
-
-
 # --------------------------------------------------------------------------- download_binary
 
 FIRMWARE = b"\x00\x01\x02\xff" * 1000 + b'{"not": "json"}'
@@ -633,7 +387,7 @@ async def test_download_binary_to_a_file(
     assert isinstance(written, Path)
     assert written == target
     assert target.read_bytes() == FIRMWARE
-    assert files_in(tmp_path) == [target]  # no temporary file left behind
+    assert files_in(tmp_path) == [target.name]  # no temporary file left behind
 
 
 async def test_download_binary_error_leaves_no_file(
@@ -646,27 +400,6 @@ async def test_download_binary_error_leaves_no_file(
         await client.builds.download_binary(BINARY_ID, to=target)
 
     assert files_in(tmp_path) == []
-
-
-BAD_BINARY_IDS = [None, "", ".", "..", "a/b", "a?b", "a#b", "a\\b", "a\x00b", "a\nb", "x" * 65, 5]
-
-
-@pytest.mark.parametrize("bad", BAD_BINARY_IDS, ids=repr)
-async def test_bad_binary_id_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, tmp_path: Path, bad: object
-) -> None:
-    await expect_invalid(client.builds.download_binary(bad), guard)  # type: ignore[call-overload]
-    await expect_invalid(client.builds.download_binary(bad, to=tmp_path / "fw.bin"), guard)  # type: ignore[call-overload]
-    assert files_in(tmp_path) == []
-
-
-@pytest.mark.parametrize("where", ["directory", "missing-parent"])
-async def test_download_binary_to_a_bad_target_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, tmp_path: Path, where: str
-) -> None:
-    target = tmp_path if where == "directory" else tmp_path / "missing" / "fw.bin"
-
-    await expect_invalid(client.builds.download_binary(BINARY_ID, to=target), guard)
 
 
 # --------------------------------------------------------------------------- flash
@@ -768,51 +501,6 @@ async def test_flash_is_never_retried_after_503(
     assert sleeps == []
 
 
-@pytest.mark.parametrize("target_version", ["", "5.9\x00", "5" * 65, 5], ids=repr)
-async def test_bad_flash_target_version_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, target_version: object
-) -> None:
-    await expect_invalid(
-        client.builds.flash(DEV, {"app.ino": APP}, target_version=target_version),  # type: ignore[arg-type]
-        guard,
-    )
-
-
-BAD_DEVICE_IDS = [
-    None,
-    "",
-    ".",
-    "..",
-    "a/b",
-    "a?b",
-    "a#b",
-    "a\\b",
-    "a\x00b",
-    "a\nb",
-    "x" * 257,
-    "events",
-    123,
-]
-
-
-@pytest.mark.parametrize("bad", BAD_DEVICE_IDS, ids=repr)
-@pytest.mark.parametrize("product", [None, PRODUCT_ID], ids=["user", "product"])
-async def test_flash_bad_device_id_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, product: int | None, bad: object
-) -> None:
-    await expect_invalid(
-        client.builds.flash(bad, {"app.ino": APP}, product=product),  # type: ignore[arg-type]
-        guard,
-    )
-
-
-@pytest.mark.parametrize("bad", [-1, True, "", "a/b", "..", "x\n", 1.5], ids=repr)
-async def test_flash_bad_product_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, bad: object
-) -> None:
-    await expect_invalid(client.builds.flash(DEV, {"app.ino": APP}, product=bad), guard)  # type: ignore[arg-type]
-
-
 # --------------------------------------------------------------------------- flash_tinker
 
 
@@ -843,6 +531,110 @@ async def test_flash_tinker_is_not_retried_after_503(
     assert sleeps == []
 
 
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def guard(api: respx.MockRouter) -> respx.MockRouter:
+    """A router that would answer anything, so a missing check would be noticed as a request."""
+    api.route().respond(200, json=COMPILE_OK)
+    return api
+
+
+BAD_DEVICE_IDS = [
+    None,
+    "",
+    ".",
+    "..",
+    "a/b",
+    "a?b",
+    "a#b",
+    "a\\b",
+    "a\x00b",
+    "a\nb",
+    "x" * 257,
+    "events",
+    123,
+]
+BAD_BINARY_IDS = [None, "", ".", "..", "a/b", "a?b", "a#b", "a\\b", "a\x00b", "a\nb", "x" * 65, 5]
+
+#: `compile()` options that must be refused.
+BAD_COMPILE_OPTIONS: list[dict[str, Any]] = [
+    {"platform_id": True},
+    {"platform_id": -1},
+    {"platform_id": "32"},
+    {"platform_id": 32.0},
+    {"target_version": ""},
+    {"target_version": "6.1.1\n"},
+    {"target_version": "6" * 65},
+    {"target_version": 6},
+]
+
+#: Every call with an argument `client.builds` must refuse before any request (the source files
+#: and download targets, which need a scratch folder, follow in their own tests).
+BAD_INPUT = [
+    *bad_input_grid(
+        {"list_targets-featured": lambda c, featured: c.builds.list_targets(featured=featured)},
+        [1, "true", None],
+    ),
+    *bad_input_grid(
+        {"compile": lambda c, kwargs: c.builds.compile({"app.ino": APP}, **kwargs)},
+        BAD_COMPILE_OPTIONS,
+    ),
+    *bad_input_grid(
+        {"download_binary": lambda c, binary_id: c.builds.download_binary(binary_id)},
+        BAD_BINARY_IDS,
+    ),
+    *bad_input_grid(
+        {
+            "flash-target_version": lambda c, version: c.builds.flash(
+                DEV, {"app.ino": APP}, target_version=version
+            )
+        },
+        ["", "5.9\x00", "5" * 65, 5],
+    ),
+    *bad_input_grid(
+        {
+            "flash-user": lambda c, dev: c.builds.flash(dev, {"app.ino": APP}, product=None),
+            "flash-product": lambda c, dev: c.builds.flash(
+                dev, {"app.ino": APP}, product=PRODUCT_ID
+            ),
+        },
+        BAD_DEVICE_IDS,
+        prefix="device-id",
+    ),
+    *bad_input_grid(
+        {"flash": lambda c, product: c.builds.flash(DEV, {"app.ino": APP}, product=product)},
+        [-1, True, "", "a/b", "..", "x\n", 1.5],
+        prefix="product",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
+) -> None:
+    await case.check(client, guard)
+
+
+@pytest.mark.parametrize("bad", BAD_BINARY_IDS, ids=repr)
+async def test_bad_binary_id_with_a_target_file_is_rejected(
+    client: ParticleClient, guard: respx.MockRouter, tmp_path: Path, bad: object
+) -> None:
+    await expect_invalid(client.builds.download_binary(bad, to=tmp_path / "fw.bin"), guard)  # type: ignore[call-overload]
+    assert files_in(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-parent"])
+async def test_download_binary_to_a_bad_target_is_rejected(
+    client: ParticleClient, guard: respx.MockRouter, tmp_path: Path, where: str
+) -> None:
+    target = tmp_path if where == "directory" else tmp_path / "missing" / "fw.bin"
+
+    await expect_invalid(client.builds.download_binary(BINARY_ID, to=target), guard)
+
+
 @pytest.mark.parametrize("bad", BAD_DEVICE_IDS, ids=repr)
 async def test_flash_tinker_bad_device_id_is_rejected(
     client: ParticleClient, guard: respx.MockRouter, bad: object
@@ -851,11 +643,86 @@ async def test_flash_tinker_bad_device_id_is_rejected(
         await expect_invalid(client.builds.flash_tinker(bad), guard)  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- helpers
+#: Every call taking source files, so each check is made for compile and flash alike.
+SOURCE_CALLS: dict[str, OpenCall] = {
+    "compile": lambda c, files: c.builds.compile(files),
+    "flash": lambda c, files: c.builds.flash(DEV, files),
+    "flash-product": lambda c, files: c.builds.flash(DEV, files, product=PRODUCT_ID),
+}
 
 
-@pytest.fixture
-def guard(api: respx.MockRouter) -> respx.MockRouter:
-    """A router that would answer anything, so a missing check would be noticed as a request."""
-    api.route().respond(200, json=COMPILE_OK)
-    return api
+def _text_mode_file(tmp_path: Path) -> object:
+    text_file = tmp_path / "app.ino"
+    text_file.write_text("void setup() {}")
+    return {"app.ino": open(text_file)}
+
+
+#: Source arguments that must be refused, each built from the test's tmp_path.
+BAD_SOURCES: dict[str, Callable[[Path], object]] = {
+    "empty-mapping": lambda _: {},
+    "empty-list": lambda _: [],
+    "str-files": lambda _: "src/app.ino",
+    "bytes-files": lambda _: APP,
+    "int-files": lambda _: 5,
+    "str-value": lambda _: {"src/app.ino": "void setup() {}"},
+    "int-value": lambda _: {"app.ino": 5},
+    "none-value": lambda _: {"app.ino": None},
+    "stringio-value": lambda _: {"app.ino": io.StringIO("void setup() {}")},
+    "text-mode-file": _text_mode_file,
+    "dotdot-name": lambda _: {"../app.ino": APP},
+    "inner-dotdot-name": lambda _: {"src/../../app.ino": APP},
+    "dot-name": lambda _: {"./app.ino": APP},
+    "empty-segment-name": lambda _: {"src//app.ino": APP},
+    "absolute-name": lambda _: {"/etc/app.ino": APP},
+    "backslash-absolute-name": lambda _: {"\\app.ino": APP},
+    "backslash-dotdot-name": lambda _: {"..\\app.ino": APP},
+    "drive-letter-name": lambda _: {"C:\\src\\app.ino": APP},
+    "empty-name": lambda _: {"": APP},
+    "nul-name": lambda _: {"app\x00.ino": APP},
+    "newline-name": lambda _: {"app.ino\n": APP},
+    "escape-name": lambda _: {"app\x1b.ino": APP},
+    "long-name": lambda _: {"a" * 256: APP},
+    "non-str-name": lambda _: {5: APP},
+    "bytes-in-list": lambda _: [APP],
+    "int-in-list": lambda _: [5],
+    "none-in-list": lambda _: [None],
+    "file-object-in-list": lambda _: [io.BytesIO(APP)],
+    "dotdot-path-in-list": lambda tmp_path: [tmp_path / ".."],
+}
+
+
+@pytest.mark.parametrize("make", list(BAD_SOURCES.values()), ids=list(BAD_SOURCES))
+@pytest.mark.parametrize("call", list(SOURCE_CALLS.values()), ids=list(SOURCE_CALLS))
+async def test_bad_sources_are_rejected_before_any_request(
+    client: ParticleClient,
+    guard: respx.MockRouter,
+    tmp_path: Path,
+    call: OpenCall,
+    make: Callable[[Path], object],
+) -> None:
+    files = make(tmp_path)
+    try:
+        await expect_invalid(call(client, files), guard)
+    finally:
+        if isinstance(files, dict):
+            for value in files.values():
+                if isinstance(value, io.IOBase):
+                    value.close()
+
+
+@pytest.mark.parametrize("form", ["list", "mapping"])
+@pytest.mark.parametrize("call", list(SOURCE_CALLS.values()), ids=list(SOURCE_CALLS))
+async def test_missing_source_file_raises_file_not_found_and_sends_nothing(
+    client: ParticleClient, guard: respx.MockRouter, sources: Path, call: OpenCall, form: str
+) -> None:
+    missing = sources / "src" / "missing.ino"
+    files: object = (
+        [sources / "src" / "app.ino", missing]
+        if form == "list"
+        else {"src/app.ino": APP, "src/missing.ino": missing}
+    )
+
+    with pytest.raises(FileNotFoundError):
+        await call(client, files)
+
+    assert len(guard.calls) == 0

@@ -3,10 +3,6 @@ pair (never the bearer token), returning the customer's `AccessToken` without le
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import parse_qsl
-
-import httpx
 import pytest
 import respx
 
@@ -17,8 +13,8 @@ from aioparticle import (
     BadRequestError,
     ParticleClient,
 )
-from tests.conftest import API, TOKEN
-from tests.unit._wire import expect_invalid, only_request
+from tests.conftest import API, TOKEN, load
+from tests.unit._wire import BadInput, bad_input, bad_input_grid, check_request, only_request
 
 pytestmark = pytest.mark.anyio
 
@@ -38,32 +34,7 @@ CLIENT_SECRET = "c0ffee5ecret9a8b7c6d5e4f3a2b1c0d"
 CUSTOMER_TOKEN = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 REFRESH_TOKEN = "f9e8d7c6b5a4938271605f4e3d2c1b0a98765432"
 
-TOKEN_BODY: dict[str, Any] = {
-    "token_type": "bearer",
-    "access_token": CUSTOMER_TOKEN,
-    "expires_in": 7776000,
-    "refresh_token": REFRESH_TOKEN,
-    "scope": "customer=carol+tracker@example.com",
-    "customer_id": "cust_123",
-}
-
-
-def check_form_request(request: httpx.Request, path: str, form: list[tuple[str, str]]) -> None:
-    """A form-encoded POST to `path` with exactly the pairs `form`, and no bearer token."""
-    assert request.method == "POST"
-    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
-    assert raw_path == path.encode("ascii")
-    assert raw_query == b""
-    assert request.url.query == b""
-    headers = request.headers
-    assert "authorization" not in headers
-    assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert headers["accept"] == "application/json"
-    assert headers["content-type"] == "application/x-www-form-urlencoded"
-    sent = parse_qsl(request.content.decode("ascii"), keep_blank_values=True, strict_parsing=True)
-    assert sorted(sent) == sorted(form)
-    # the caller's own bearer token goes nowhere: not in a header, not in the form
-    assert TOKEN not in request.content.decode("ascii")
+TOKEN_BODY = load("customers/token.json")
 
 
 def expected_form(
@@ -89,7 +60,10 @@ async def test_create_sends_the_form_with_the_default_client_pair(
 
     token = await client.customers.create(EMAIL, PASSWORD, product=product)
 
-    check_form_request(only_request(api), f"{prefix}/customers", expected_form())
+    # a form POST, authenticated by the client pair in the form and never by the bearer token
+    check_request(
+        only_request(api), "POST", f"{prefix}/customers", form=expected_form(), token=None
+    )
     assert isinstance(token, AccessToken)
     assert token.access_token == CUSTOMER_TOKEN
     assert token.refresh_token == REFRESH_TOKEN
@@ -122,10 +96,12 @@ async def test_create_uses_a_custom_client_pair(api: respx.MockRouter) -> None:
     ) as particle:
         token = await particle.customers.create(EMAIL, PASSWORD, product=SLUG)
 
-    check_form_request(
+    check_request(
         only_request(api),
+        "POST",
         "/v1/products/my-product/customers",
-        expected_form(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
+        form=expected_form(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
+        token=None,
     )
     assert token.access_token == CUSTOMER_TOKEN
 
@@ -138,10 +114,12 @@ async def test_create_uses_the_client_pair_of_a_with_options_view(
     view = client.with_options(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     await view.customers.create(EMAIL, PASSWORD, product=PRODUCT_ID)
 
-    check_form_request(
+    check_request(
         only_request(api),
+        "POST",
         "/v1/products/4567/customers",
-        expected_form(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
+        form=expected_form(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
+        token=None,
     )
 
 
@@ -152,7 +130,9 @@ async def test_create_works_without_an_access_token(api: respx.MockRouter) -> No
         assert particle.has_access_token is False
         token = await particle.customers.create(EMAIL, PASSWORD, product=PRODUCT_ID)
 
-    check_form_request(only_request(api), "/v1/products/4567/customers", expected_form())
+    check_request(
+        only_request(api), "POST", "/v1/products/4567/customers", form=expected_form(), token=None
+    )
     assert token.access_token == CUSTOMER_TOKEN
 
 
@@ -261,48 +241,39 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     return api
 
 
-async def test_create_needs_a_product(client: ParticleClient, guard: respx.MockRouter) -> None:
-    await expect_invalid(client.customers.create(EMAIL, PASSWORD, product=None), guard)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("bad", [-1, True, "", "a/b", "..", ".", "a?b", "x\n", 1.5], ids=repr)
-async def test_create_rejects_bad_products(
-    client: ParticleClient, guard: respx.MockRouter, bad: object
-) -> None:
-    await expect_invalid(client.customers.create(EMAIL, PASSWORD, product=bad), guard)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("email", "password"),
-    [
-        (None, PASSWORD),
-        ("", PASSWORD),
-        ("a\nb@example.com", PASSWORD),
-        ("x" * 255, PASSWORD),
-        (5, PASSWORD),
-        (EMAIL, None),
-        (EMAIL, ""),
-        (EMAIL, "pass\x00word"),
-        (EMAIL, "p" * 1025),
-        (EMAIL, b"password"),
-    ],
-    ids=[
-        "email-None",
-        "email-empty",
+#: Every call with an argument `client.customers` must refuse before any request.
+BAD_INPUT = [
+    bad_input("product-None", lambda c: c.customers.create(EMAIL, PASSWORD, product=None)),
+    *bad_input_grid(
+        {"product": lambda c, product: c.customers.create(EMAIL, PASSWORD, product=product)},
+        [-1, True, "", "a/b", "..", ".", "a?b", "x\n", 1.5],
+    ),
+    bad_input("email-None", lambda c: c.customers.create(None, PASSWORD, product=PRODUCT_ID)),
+    bad_input("email-empty", lambda c: c.customers.create("", PASSWORD, product=PRODUCT_ID)),
+    bad_input(
         "email-newline",
-        "email-too-long",
-        "email-int",
-        "password-None",
-        "password-empty",
-        "password-nul",
-        "password-too-long",
-        "password-bytes",
-    ],
-)
-async def test_create_rejects_bad_credentials(
-    client: ParticleClient, guard: respx.MockRouter, email: object, password: object
+        lambda c: c.customers.create("a\nb@example.com", PASSWORD, product=PRODUCT_ID),
+    ),
+    bad_input(
+        "email-too-long", lambda c: c.customers.create("x" * 255, PASSWORD, product=PRODUCT_ID)
+    ),
+    bad_input("email-int", lambda c: c.customers.create(5, PASSWORD, product=PRODUCT_ID)),
+    bad_input("password-None", lambda c: c.customers.create(EMAIL, None, product=PRODUCT_ID)),
+    bad_input("password-empty", lambda c: c.customers.create(EMAIL, "", product=PRODUCT_ID)),
+    bad_input(
+        "password-nul", lambda c: c.customers.create(EMAIL, "pass\x00word", product=PRODUCT_ID)
+    ),
+    bad_input(
+        "password-too-long", lambda c: c.customers.create(EMAIL, "p" * 1025, product=PRODUCT_ID)
+    ),
+    bad_input(
+        "password-bytes", lambda c: c.customers.create(EMAIL, b"password", product=PRODUCT_ID)
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    await expect_invalid(
-        client.customers.create(email, password, product=PRODUCT_ID),  # type: ignore[arg-type]
-        guard,
-    )
+    await case.check(client, guard)

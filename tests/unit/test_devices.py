@@ -1,41 +1,71 @@
-"""Wire-level tests of `client.devices`: exact method, path, query, body and headers per call."""
+"""Wire-level tests of `client.devices` (resources/devices.py): exact method, path, query, body
+and headers per call, typed results, and every check made before any request.
+
+The module has three parts, each opened by a `# ===` banner: the everyday operations (list, get,
+updates, ping and claim, remove, variables and functions, retries); the less common ones (adding
+devices to a product, self-provisioning, claim codes, device unprotect, public keys and
+manufacturing backups); and one table of the bad input that every operation must refuse.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-import aioparticle
 from aioparticle import (
     APIError,
     APIStatusError,
+    ClaimCode,
     ClaimResult,
     Device,
+    DeviceImportResult,
     Devices,
     FunctionResult,
     InternalServerError,
-    InvalidArgumentError,
+    NotFoundError,
     Page,
     ParticleClient,
+    UnprotectResult,
     UpdatedDevice,
     VariableValue,
 )
-from tests.conftest import TOKEN, load
-from tests.unit._wire import expect_invalid, only_request
+from aioparticle.resources import devices as devices_module
+from tests.conftest import load
+from tests.unit._wire import (
+    BadInput,
+    OpenCall,
+    bad_input,
+    bad_input_grid,
+    check_request,
+    check_upload,
+    files_in,
+    only_request,
+    reply,
+)
 
 pytestmark = pytest.mark.anyio
 
 DEV = "0123456789abcdef01234567"
 PRODUCT_ID = 4567
 SLUG = "my-product"
+ICCID = "89314404000123456789"
+NOW_MS = 1_700_000_000_123
 
-_NO_BODY = object()
+#: A public key as PEM text, newlines and all.
+PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0e5Pq1dKHbsZVxHk2sPkLNfOa+Wx\n"
+    "/u1Q==\n"
+    "-----END PUBLIC KEY-----\n"
+)
 
 #: `product=` values and the path prefix each one must produce.
 PRODUCTS = pytest.mark.parametrize(
@@ -51,44 +81,7 @@ SCOPES = pytest.mark.parametrize(
 )
 
 
-def _canonical(value: object) -> str:
-    # Python says 1 == True and 1 == 1.0; the JSON text does not, so compare that.
-    return json.dumps(value, sort_keys=True)
-
-
-def check_request(
-    request: httpx.Request,
-    method: str,
-    path: str,
-    *,
-    query: bytes = b"",
-    body: Any = _NO_BODY,
-) -> None:
-    """Assert the whole request as it went on the wire."""
-    assert request.method == method
-    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
-    assert raw_path == path.encode("ascii")
-    assert request.url.query == query
-    assert raw_query == query
-    headers = request.headers
-    assert headers["authorization"] == f"Bearer {TOKEN}"
-    assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert headers["accept"] == "application/json"
-    if body is _NO_BODY:
-        assert request.content == b""
-        assert "content-type" not in headers
-    else:
-        assert headers["content-type"] == "application/json"
-        sent = json.loads(request.content)
-        assert sent == body
-        assert _canonical(sent) == _canonical(body)
-
-
-def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:
-    """Answer every request with `body` (JSON)."""
-    if body is None:
-        return api.route().respond(status)
-    return api.route().respond(status, json=body)
+# =========================================================================== everyday operations
 
 
 # --------------------------------------------------------------------------- list
@@ -874,7 +867,453 @@ async def test_idempotent_calls_are_retried_on_503(
     assert (first.method, first.url, first.content) == (second.method, second.url, second.content)
 
 
-# --------------------------------------------------------------------------- validation
+# =========================================================================== less common operations
+# adding devices to a product, self-provisioning, claim codes, unprotect, public keys, backups
+
+IMPORT_RESULT = load("devices/import_result.json")
+
+
+# --------------------------------------------------------------------------- add
+
+
+@PRODUCTS
+async def test_add_one_device_sends_its_id_as_json(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
+) -> None:
+    api.route().respond(json=IMPORT_RESULT)
+
+    result = await client.devices.add(DEV, product=product)
+
+    check_request(only_request(api), "POST", f"{prefix}/devices", body={"id": DEV})
+    assert isinstance(result, DeviceImportResult)
+    assert result.ok is True
+    assert result.updated == 2
+    assert result.updated_device_ids == [DEV, "fedcba9876543210fedcba98"]
+    assert result.existing_device_ids == ["aaaaaaaaaaaaaaaaaaaaaaaa"]
+    assert result.non_member_device_ids == ["bbbbbbbbbbbbbbbbbbbbbbbb"]
+    assert result.invalid_device_ids == ["not-a-device"]
+
+
+async def test_add_accepts_a_serial_number_or_iccid_in_the_body(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(json={"ok": True})
+
+    await client.devices.add(ICCID, product=PRODUCT_ID)
+
+    check_request(only_request(api), "POST", "/v1/products/4567/devices", body={"id": ICCID})
+
+
+DEVICE_LIST = f"{DEV}\nfedcba9876543210fedcba98\n{ICCID}\n".encode()
+
+
+@PRODUCTS
+async def test_add_file_bytes_is_one_multipart_part(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
+) -> None:
+    api.route().respond(json=IMPORT_RESULT)
+
+    result = await client.devices.add(product=product, file=DEVICE_LIST)
+
+    check_upload(
+        only_request(api),
+        "POST",
+        f"{prefix}/devices",
+        fields={},
+        files=[("file", "file", DEVICE_LIST)],
+    )
+    assert result.updated == 2
+
+
+async def test_add_file_path_uses_its_base_name(
+    client: ParticleClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    api.route().respond(json=IMPORT_RESULT)
+    listing = tmp_path / "devices.txt"
+    listing.write_bytes(DEVICE_LIST)
+
+    await client.devices.add(product=PRODUCT_ID, file=listing)
+
+    check_upload(
+        only_request(api),
+        "POST",
+        "/v1/products/4567/devices",
+        fields={},
+        files=[("file", "devices.txt", DEVICE_LIST)],
+    )
+
+
+async def test_add_file_object_uses_its_base_name(
+    client: ParticleClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    api.route().respond(json=IMPORT_RESULT)
+    listing = tmp_path / "fleet.csv"
+    listing.write_bytes(DEVICE_LIST)
+
+    with listing.open("rb") as handle:
+        await client.devices.add(product=SLUG, file=handle)
+
+    check_upload(
+        only_request(api),
+        "POST",
+        "/v1/products/my-product/devices",
+        fields={},
+        files=[("file", "fleet.csv", DEVICE_LIST)],
+    )
+
+
+async def test_add_nameless_file_object_uses_the_default_name(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(json=IMPORT_RESULT)
+
+    await client.devices.add(product=PRODUCT_ID, file=io.BytesIO(DEVICE_LIST))
+
+    check_upload(
+        only_request(api),
+        "POST",
+        "/v1/products/4567/devices",
+        fields={},
+        files=[("file", "file", DEVICE_LIST)],
+    )
+
+
+# --------------------------------------------------------------------------- provision
+
+
+@pytest.mark.parametrize("product", [PRODUCT_ID, 0, SLUG], ids=["int", "zero", "slug"])
+async def test_provision_sends_the_product_id_as_given(
+    client: ParticleClient, api: respx.MockRouter, product: int | str
+) -> None:
+    api.route().respond(json=load("device.json"))
+
+    device = await client.devices.provision(product=product)
+
+    check_request(only_request(api), "POST", "/v1/devices", body={"product_id": product})
+    assert isinstance(device, Device)
+    assert device.id == DEV
+    assert device.product_id == 4567
+
+
+async def test_provision_keeps_an_int_product_an_int_on_the_wire(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(json=load("device.json"))
+
+    await client.devices.provision(product=PRODUCT_ID)
+
+    assert only_request(api).content.replace(b" ", b"") == b'{"product_id":4567}'
+
+
+# --------------------------------------------------------------------------- claim codes
+
+CLAIM_CODE = {"claim_code": "rCf2EwQlsBdNpS7Lbo2oFL", "device_ids": [DEV]}
+
+
+@SCOPES
+async def test_create_claim_code_sends_an_empty_object(
+    client: ParticleClient, api: respx.MockRouter, product: int | str | None, prefix: str
+) -> None:
+    api.route().respond(json=CLAIM_CODE)
+
+    code = await client.devices.create_claim_code(product=product)
+
+    check_request(only_request(api), "POST", f"{prefix}/device_claims", body={})
+    assert isinstance(code, ClaimCode)
+    assert code.claim_code == "rCf2EwQlsBdNpS7Lbo2oFL"
+    assert code.device_ids == [DEV]
+
+
+@SCOPES
+async def test_create_claim_code_with_iccid(
+    client: ParticleClient, api: respx.MockRouter, product: int | str | None, prefix: str
+) -> None:
+    api.route().respond(json={"claim_code": "abc"})
+
+    code = await client.devices.create_claim_code(iccid=ICCID, product=product)
+
+    check_request(only_request(api), "POST", f"{prefix}/device_claims", body={"iccid": ICCID})
+    assert code.claim_code == "abc"
+    assert code.device_ids == []
+
+
+async def test_create_claim_code_for_a_customer_uses_the_view_token(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(json=CLAIM_CODE)
+    customer = client.with_options(access_token="customer-token-1234")
+
+    await customer.devices.create_claim_code(product=PRODUCT_ID)
+
+    request = only_request(api)
+    assert request.url.raw_path == b"/v1/products/4567/device_claims"
+    assert request.headers["authorization"] == "Bearer customer-token-1234"
+
+
+# --------------------------------------------------------------------------- unprotect
+
+UNPROTECT_SCOPES = pytest.mark.parametrize(
+    ("scope", "prefix"),
+    [
+        ({}, "/v1"),
+        ({"product": PRODUCT_ID}, "/v1/products/4567"),
+        ({"product": SLUG}, "/v1/products/my-product"),
+        ({"org": "acme-corp"}, "/v1/orgs/acme-corp"),
+    ],
+    ids=["user", "product-id", "product-slug", "org"],
+)
+
+
+@UNPROTECT_SCOPES
+async def test_unprotect_prepare_sends_only_the_action(
+    client: ParticleClient, api: respx.MockRouter, scope: dict[str, Any], prefix: str
+) -> None:
+    api.route().respond(json={"ok": True, "server_nonce": "c2VydmVyLW5vbmNl"})
+
+    result = await client.devices.unprotect(DEV, "prepare", **scope)
+
+    check_request(
+        only_request(api), "PUT", f"{prefix}/devices/{DEV}/unprotect", body={"action": "prepare"}
+    )
+    assert isinstance(result, UnprotectResult)
+    assert result.ok is True
+    assert result.server_nonce == "c2VydmVyLW5vbmNl"
+
+
+@UNPROTECT_SCOPES
+async def test_unprotect_confirm_sends_every_value_given(
+    client: ParticleClient, api: respx.MockRouter, scope: dict[str, Any], prefix: str
+) -> None:
+    api.route().respond(json={"ok": True, "device_protected": False})
+
+    result = await client.devices.unprotect(
+        DEV,
+        "confirm",
+        server_nonce="c2VydmVy",
+        device_nonce="ZGV2aWNl",
+        device_signature="c2lnbmF0dXJlKw==",
+        device_public_key_fingerprint="ZmluZ2VycHJpbnQ=",
+        **scope,
+    )
+
+    check_request(
+        only_request(api),
+        "PUT",
+        f"{prefix}/devices/{DEV}/unprotect",
+        body={
+            "action": "confirm",
+            "server_nonce": "c2VydmVy",
+            "device_nonce": "ZGV2aWNl",
+            "device_signature": "c2lnbmF0dXJlKw==",
+            "device_public_key_fingerprint": "ZmluZ2VycHJpbnQ=",
+        },
+    )
+    assert result.device_protected is False
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"server_nonce": "cw=="},
+        {"device_nonce": "ZA=="},
+        {"device_signature": "cw=="},
+        {"device_public_key_fingerprint": "Zg=="},
+        {"server_nonce": "cw==", "device_signature": "cw=="},
+        {"device_nonce": "ZA==", "device_public_key_fingerprint": "Zg=="},
+    ],
+    ids=["server_nonce", "device_nonce", "signature", "fingerprint", "two", "other-two"],
+)
+async def test_unprotect_sends_only_the_keys_given(
+    client: ParticleClient, api: respx.MockRouter, given: dict[str, str]
+) -> None:
+    api.route().respond(json={"ok": True})
+
+    await client.devices.unprotect(DEV, "confirm", **given)
+
+    check_request(
+        only_request(api),
+        "PUT",
+        f"/v1/devices/{DEV}/unprotect",
+        body={"action": "confirm", **given},
+    )
+
+
+# --------------------------------------------------------------------------- public keys
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(devices_module, "_epoch_ms", lambda: NOW_MS)
+    return NOW_MS
+
+
+@pytest.mark.parametrize("algorithm", ["rsa", "ecc"])
+async def test_send_public_key_sends_exactly_the_provisioning_body(
+    client: ParticleClient, api: respx.MockRouter, fixed_clock: int, algorithm: str
+) -> None:
+    api.route().respond(json={"ok": True})
+
+    result = await client.devices.send_public_key(DEV, PUBLIC_KEY, algorithm=algorithm)  # type: ignore[arg-type]
+
+    check_request(
+        only_request(api),
+        "POST",
+        f"/v1/provisioning/{DEV}",
+        body={
+            "deviceID": DEV,
+            "publicKey": PUBLIC_KEY,
+            "filename": "particle-api",
+            "order": "manual_1700000000123",
+            "algorithm": algorithm,
+        },
+    )
+    assert result is None
+
+
+async def test_send_public_key_defaults_to_rsa(
+    client: ParticleClient, api: respx.MockRouter, fixed_clock: int
+) -> None:
+    api.route().respond(json={"ok": True})
+
+    await client.devices.send_public_key(DEV, PUBLIC_KEY)
+
+    assert json.loads(only_request(api).content)["algorithm"] == "rsa"
+
+
+async def test_send_public_key_order_uses_the_current_time(
+    client: ParticleClient, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.route().respond(json={"ok": True})
+    stamps = iter([1_600_000_000_001, 1_600_000_000_999])
+    monkeypatch.setattr(devices_module, "_epoch_ms", lambda: next(stamps))
+
+    await client.devices.send_public_key(DEV, PUBLIC_KEY)
+    await client.devices.send_public_key(DEV, PUBLIC_KEY)
+
+    orders = [json.loads(call.request.content)["order"] for call in api.calls]
+    assert orders == ["manual_1600000000001", "manual_1600000000999"]
+
+
+@pytest.mark.parametrize("as_type", [bytes, bytearray], ids=["bytes", "bytearray"])
+async def test_send_public_key_decodes_bytes(
+    client: ParticleClient, api: respx.MockRouter, fixed_clock: int, as_type: type
+) -> None:
+    api.route().respond(json={"ok": True})
+
+    await client.devices.send_public_key(DEV, as_type(PUBLIC_KEY.encode("ascii")))
+
+    sent = json.loads(only_request(api).content)
+    assert sent["publicKey"] == PUBLIC_KEY
+    assert isinstance(sent["publicKey"], str)
+
+
+async def test_send_public_key_refused_by_the_cloud_raises(
+    client: ParticleClient, api: respx.MockRouter, fixed_clock: int
+) -> None:
+    api.route().respond(json={"ok": False, "error": "key rejected"})
+
+    with pytest.raises(APIError):
+        await client.devices.send_public_key(DEV, PUBLIC_KEY)
+
+
+# --------------------------------------------------------------------------- manufacturing backup
+
+BACKUP = b"PK\x03\x04\x14\x00\x00\x00backup\x00\xff\xfe"
+
+
+async def test_download_manufacturing_backup_returns_the_bytes(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(200, content=BACKUP, headers={"content-type": "application/zip"})
+
+    data = await client.devices.download_manufacturing_backup(DEV)
+
+    check_request(only_request(api), "PUT", f"/v1/devices/{DEV}/backup_files", accept="*/*")
+    assert data == BACKUP
+    assert isinstance(data, bytes)
+
+
+async def test_download_manufacturing_backup_does_not_decode_json(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.route().respond(200, content=b'{"ok": false}', headers={"content-type": "text/json"})
+
+    data = await client.devices.download_manufacturing_backup(DEV)
+
+    assert data == b'{"ok": false}'
+
+
+async def test_download_manufacturing_backup_to_a_file(
+    client: ParticleClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    api.route().respond(200, content=BACKUP)
+    progress: list[tuple[int, int | None]] = []
+
+    written = await client.devices.download_manufacturing_backup(
+        DEV, to=str(tmp_path / "backup.zip"), progress=lambda r, t: progress.append((r, t))
+    )
+
+    check_request(only_request(api), "PUT", f"/v1/devices/{DEV}/backup_files", accept="*/*")
+    assert written == tmp_path / "backup.zip"
+    assert isinstance(written, Path)
+    assert written.read_bytes() == BACKUP
+    assert files_in(tmp_path) == ["backup.zip"]
+    assert progress[0] == (0, len(BACKUP))
+    assert progress[-1] == (len(BACKUP), len(BACKUP))
+
+
+async def test_download_manufacturing_backup_not_found_raises(
+    client: ParticleClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    api.route().respond(404, json={"error": "No backup files for this device"})
+
+    with pytest.raises(NotFoundError) as caught:
+        await client.devices.download_manufacturing_backup(DEV, to=tmp_path / "backup.zip")
+
+    assert "No backup files for this device" in str(caught.value)
+    assert files_in(tmp_path) == []
+    assert len(api.calls) == 1
+
+
+# =========================================================================== bad input
+
+
+async def test_64_character_names_are_accepted(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, load("variable.json"))
+    name = "v" * 64
+
+    await client.devices.get_variable(DEV, name)
+
+    check_request(only_request(api), "GET", f"/v1/devices/{DEV}/{name}")
+
+
+async def test_256_character_device_id_is_accepted(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, load("device.json"))
+    device_id = "d" * 256
+
+    await client.devices.get(device_id)
+
+    check_request(only_request(api), "GET", f"/v1/devices/{device_id}")
+
+
+@pytest.fixture
+def guard(api: respx.MockRouter) -> respx.MockRouter:
+    """A router that would answer anything, so a missing check would be noticed as a request."""
+    api.route().respond(200, json={"ok": True, "claim_code": "x", **load("device.json")})
+    return api
+
+
+async def test_update_with_unknown_attribute_raises_type_error(
+    client: ParticleClient, guard: respx.MockRouter
+) -> None:
+    with pytest.raises(TypeError, match="colour"):
+        await client.devices.update(DEV, name="x", colour="red")  # type: ignore[call-arg]
+    assert len(guard.calls) == 0
+
 
 BAD_IDS = [
     None,
@@ -907,275 +1346,281 @@ BAD_ID_NAMES = [
     "int",
 ]
 
-DeviceCall = Callable[[Devices, Any], Awaitable[object]]
-
-DEVICE_CALLS: dict[str, DeviceCall] = {
-    "get": lambda d, dev: d.get(dev),
-    "get-product": lambda d, dev: d.get(dev, product=PRODUCT_ID),
-    "rename": lambda d, dev: d.rename(dev, "front-door"),
-    "set_notes": lambda d, dev: d.set_notes(dev, "n", product=SLUG),
-    "signal": lambda d, dev: d.signal(dev, True),
-    "ping": lambda d, dev: d.ping(dev),
-    "ping-product": lambda d, dev: d.ping(dev, product=PRODUCT_ID),
-    "claim": lambda d, dev: d.claim(dev),
-    "claim-transfer": lambda d, dev: d.claim(dev, request_transfer=True),
-    "remove": lambda d, dev: d.remove(dev),
-    "remove-product": lambda d, dev: d.remove(dev, product=PRODUCT_ID, deny=True),
-    "get_variable": lambda d, dev: d.get_variable(dev, "temp"),
-    "call_function": lambda d, dev: d.call_function(dev, "open", "x"),
-    "update": lambda d, dev: d.update(dev, name="front-door"),
-    "update-product": lambda d, dev: d.update(dev, product=PRODUCT_ID, development=True),
-    "remove_owner": lambda d, dev: d.remove_owner(dev, product=PRODUCT_ID),
-    "set_development": lambda d, dev: d.set_development(dev, product=PRODUCT_ID),
-    "lock_firmware": lambda d, dev: d.lock_firmware(dev, 3, product=PRODUCT_ID),
-    "unlock_firmware": lambda d, dev: d.unlock_firmware(dev, product=PRODUCT_ID),
+#: Every operation with the device id in the URL path, with the id left open.
+DEVICE_ID_CALLS: dict[str, OpenCall] = {
+    "get": lambda c, dev: c.devices.get(dev),
+    "get-product": lambda c, dev: c.devices.get(dev, product=PRODUCT_ID),
+    "rename": lambda c, dev: c.devices.rename(dev, "front-door"),
+    "set_notes": lambda c, dev: c.devices.set_notes(dev, "n", product=SLUG),
+    "signal": lambda c, dev: c.devices.signal(dev, True),
+    "ping": lambda c, dev: c.devices.ping(dev),
+    "ping-product": lambda c, dev: c.devices.ping(dev, product=PRODUCT_ID),
+    "claim": lambda c, dev: c.devices.claim(dev),
+    "claim-transfer": lambda c, dev: c.devices.claim(dev, request_transfer=True),
+    "remove": lambda c, dev: c.devices.remove(dev),
+    "remove-product": lambda c, dev: c.devices.remove(dev, product=PRODUCT_ID, deny=True),
+    "get_variable": lambda c, dev: c.devices.get_variable(dev, "temp"),
+    "call_function": lambda c, dev: c.devices.call_function(dev, "open", "x"),
+    "update": lambda c, dev: c.devices.update(dev, name="front-door"),
+    "update-product": lambda c, dev: c.devices.update(dev, product=PRODUCT_ID, development=True),
+    "remove_owner": lambda c, dev: c.devices.remove_owner(dev, product=PRODUCT_ID),
+    "set_development": lambda c, dev: c.devices.set_development(dev, product=PRODUCT_ID),
+    "lock_firmware": lambda c, dev: c.devices.lock_firmware(dev, 3, product=PRODUCT_ID),
+    "unlock_firmware": lambda c, dev: c.devices.unlock_firmware(dev, product=PRODUCT_ID),
+    "unprotect": lambda c, dev: c.devices.unprotect(dev, "prepare"),
+    "unprotect-product": lambda c, dev: c.devices.unprotect(dev, "confirm", product=PRODUCT_ID),
+    "unprotect-org": lambda c, dev: c.devices.unprotect(dev, "prepare", org="acme-corp"),
+    "send_public_key": lambda c, dev: c.devices.send_public_key(dev, PUBLIC_KEY),
+    "send_public_key-ecc": lambda c, dev: c.devices.send_public_key(
+        dev, PUBLIC_KEY, algorithm="ecc"
+    ),
+    "download_manufacturing_backup": lambda c, dev: c.devices.download_manufacturing_backup(dev),
+    "download_manufacturing_backup-to": lambda c, dev: c.devices.download_manufacturing_backup(
+        dev, to="unused-backup.zip"
+    ),
 }
 
-
-@pytest.fixture
-def guard(api: respx.MockRouter) -> respx.MockRouter:
-    """A router that would answer anything, so a missing check would be noticed as a request."""
-    api.route().respond(200, json=load("device.json"))
-    return api
-
-
-@pytest.mark.parametrize("bad", BAD_IDS, ids=BAD_ID_NAMES)
-@pytest.mark.parametrize("call", list(DEVICE_CALLS.values()), ids=list(DEVICE_CALLS))
-async def test_bad_device_id_is_rejected_before_any_request(
-    client: ParticleClient, guard: respx.MockRouter, call: DeviceCall, bad: object
-) -> None:
-    await expect_invalid(call(client.devices, bad), guard)
-
-
-MEMBER_CALLS: dict[str, DeviceCall] = {
-    "get_variable": lambda d, name: d.get_variable(DEV, name),
-    "get_variable-product": lambda d, name: d.get_variable(DEV, name, product=SLUG),
-    "call_function": lambda d, name: d.call_function(DEV, name),
-    "call_function-product": lambda d, name: d.call_function(DEV, name, "x", product=PRODUCT_ID),
+#: Variable and function names, with the name left open.
+MEMBER_CALLS: dict[str, OpenCall] = {
+    "get_variable": lambda c, name: c.devices.get_variable(DEV, name),
+    "get_variable-product": lambda c, name: c.devices.get_variable(DEV, name, product=SLUG),
+    "call_function": lambda c, name: c.devices.call_function(DEV, name),
+    "call_function-product": lambda c, name: c.devices.call_function(
+        DEV, name, "x", product=PRODUCT_ID
+    ),
 }
 
-
-@pytest.mark.parametrize("bad", [*BAD_IDS, "x" * 65], ids=[*BAD_ID_NAMES, "over-64"])
-@pytest.mark.parametrize("call", list(MEMBER_CALLS.values()), ids=list(MEMBER_CALLS))
-async def test_bad_variable_or_function_name_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, call: DeviceCall, bad: object
-) -> None:
-    await expect_invalid(call(client.devices, bad), guard)
-
-
-async def test_64_character_names_are_accepted(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, load("variable.json"))
-    name = "v" * 64
-
-    await client.devices.get_variable(DEV, name)
-
-    check_request(only_request(api), "GET", f"/v1/devices/{DEV}/{name}")
-
-
-async def test_256_character_device_id_is_accepted(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, load("device.json"))
-    device_id = "d" * 256
-
-    await client.devices.get(device_id)
-
-    check_request(only_request(api), "GET", f"/v1/devices/{device_id}")
-
-
-@pytest.mark.parametrize("arg", ["é" * 513, "x" * 1025, None, 5])
-async def test_bad_function_arg_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, arg: object
-) -> None:
-    await expect_invalid(client.devices.call_function(DEV, "open", arg), guard)  # type: ignore[arg-type]
-
-
-ProductCall = Callable[[Devices, Any], Awaitable[object]]
-
-PRODUCT_CALLS: dict[str, ProductCall] = {
-    "get": lambda d, p: d.get(DEV, product=p),
-    "rename": lambda d, p: d.rename(DEV, "front-door", product=p),
-    "set_notes": lambda d, p: d.set_notes(DEV, "n", product=p),
-    "signal": lambda d, p: d.signal(DEV, True, product=p),
-    "ping": lambda d, p: d.ping(DEV, product=p),
-    "remove": lambda d, p: d.remove(DEV, product=p),
-    "get_variable": lambda d, p: d.get_variable(DEV, "temp", product=p),
-    "call_function": lambda d, p: d.call_function(DEV, "open", product=p),
-    "update": lambda d, p: d.update(DEV, product=p, name="front-door"),
-    "remove_owner": lambda d, p: d.remove_owner(DEV, product=p),
-    "set_development": lambda d, p: d.set_development(DEV, product=p),
-    "lock_firmware": lambda d, p: d.lock_firmware(DEV, 3, product=p),
-    "unlock_firmware": lambda d, p: d.unlock_firmware(DEV, product=p),
+#: The everyday operations that take a product, with the product left open.
+PRODUCT_CALLS: dict[str, OpenCall] = {
+    "get": lambda c, p: c.devices.get(DEV, product=p),
+    "rename": lambda c, p: c.devices.rename(DEV, "front-door", product=p),
+    "set_notes": lambda c, p: c.devices.set_notes(DEV, "n", product=p),
+    "signal": lambda c, p: c.devices.signal(DEV, True, product=p),
+    "ping": lambda c, p: c.devices.ping(DEV, product=p),
+    "remove": lambda c, p: c.devices.remove(DEV, product=p),
+    "get_variable": lambda c, p: c.devices.get_variable(DEV, "temp", product=p),
+    "call_function": lambda c, p: c.devices.call_function(DEV, "open", product=p),
+    "update": lambda c, p: c.devices.update(DEV, product=p, name="front-door"),
+    "remove_owner": lambda c, p: c.devices.remove_owner(DEV, product=p),
+    "set_development": lambda c, p: c.devices.set_development(DEV, product=p),
+    "lock_firmware": lambda c, p: c.devices.lock_firmware(DEV, 3, product=p),
+    "unlock_firmware": lambda c, p: c.devices.unlock_firmware(DEV, product=p),
 }
 BAD_PRODUCTS = [-1, True, "", "a/b", "..", "events\n", 1.5]
-
-
-@pytest.mark.parametrize("bad", BAD_PRODUCTS, ids=repr)
-@pytest.mark.parametrize("call", list(PRODUCT_CALLS.values()), ids=list(PRODUCT_CALLS))
-async def test_bad_product_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, call: ProductCall, bad: object
-) -> None:
-    await expect_invalid(call(client.devices, bad), guard)
-
-
+#: The everyday operations that exist only in a product (so `product=None` is refused).
 PRODUCT_ONLY_CALLS = ["remove_owner", "set_development", "lock_firmware", "unlock_firmware"]
 
+#: Adding and provisioning devices, with the (required) product left open.
+MEMBERSHIP_CALLS: dict[str, OpenCall] = {
+    "add": lambda c, p: c.devices.add(DEV, product=p),
+    "add-file": lambda c, p: c.devices.add(product=p, file=DEVICE_LIST),
+    "provision": lambda c, p: c.devices.provision(product=p),
+}
+#: Claim codes and unprotect, with the (optional) product left open.
+SCOPED_CALLS: dict[str, OpenCall] = {
+    "create_claim_code": lambda c, p: c.devices.create_claim_code(product=p),
+    "unprotect": lambda c, p: c.devices.unprotect(DEV, "prepare", product=p),
+}
+MORE_BAD_PRODUCTS = [None, True, -1, "", ".", "..", "a/b", "a?b", "a#b", "a\x00b", "x" * 257, 1.5]
+MORE_BAD_PRODUCT_NAMES = [
+    "None",
+    "bool",
+    "negative",
+    "empty",
+    "dot",
+    "dotdot",
+    "slash",
+    "question",
+    "hash",
+    "nul",
+    "too-long",
+    "float",
+]
 
-@pytest.mark.parametrize("name", PRODUCT_ONLY_CALLS)
-async def test_product_only_calls_need_a_product(
-    client: ParticleClient, guard: respx.MockRouter, name: str
+#: `list()` filters and paging, which only a product's listing has.
+PRODUCT_ONLY_LIST_OPTIONS: list[dict[str, Any]] = [
+    {"device_id": "abc"},
+    {"device_name": "x"},
+    {"groups": ["a"]},
+    {"sort_attr": "name"},
+    {"sort_dir": "asc"},
+    {"page": 1},
+    {"per_page": 10},
+]
+BAD_LIST_OPTIONS: list[dict[str, Any]] = [
+    {"product": PRODUCT_ID, "sort_dir": "up"},
+    {"product": PRODUCT_ID, "groups": "abc"},
+    {"product": PRODUCT_ID, "groups": []},
+    {"product": PRODUCT_ID, "groups": ["a,b"]},
+    {"product": PRODUCT_ID, "page": 0},
+    {"product": PRODUCT_ID, "per_page": 0},
+    {"product": PRODUCT_ID, "per_page": True},
+    {"product": PRODUCT_ID, "device_id": ""},
+    {"product": PRODUCT_ID, "device_name": "a\nb"},
+    {"page": 0},
+    {"per_page": 0},
+    *({"product": bad} for bad in BAD_PRODUCTS),
+]
+
+#: `update()` attributes that only a product's device has.
+PRODUCT_ONLY_ATTRIBUTES: list[dict[str, Any]] = [
+    {"development": True},
+    {"flash": True},
+    {"desired_firmware_version": 3},
+    {"desired_firmware_version": None},
+    {"name": "front-door", "flash": False},
+]
+BAD_ATTRIBUTES: list[dict[str, Any]] = [
+    {"name": ""},
+    {"name": "a\nb"},
+    {"name": "x" * 257},
+    {"notes": None},
+    {"signal": "1"},
+    {"development": 1},
+    {"flash": "yes"},
+    {"desired_firmware_version": 0},
+    {"desired_firmware_version": True},
+]
+
+#: `unprotect()` with each of its optional values left open.
+UNPROTECT_VALUE_CALLS: dict[str, OpenCall] = {
+    f"unprotect-{key}": lambda c, value, key=key: c.devices.unprotect(
+        DEV, "confirm", **{key: value}
+    )
+    for key in ["server_nonce", "device_nonce", "device_signature", "device_public_key_fingerprint"]
+}
+
+#: `add` puts the id in the JSON body, where only text checks apply (`None` means "use file=").
+BAD_BODY_IDS = ["", "a\x00b", "a\nb", "x" * 257, 123, b"bytes"]
+BAD_BODY_ID_NAMES = ["empty", "nul", "newline", "too-long", "int", "bytes"]
+
+#: Every call with an argument `client.devices` must refuse before any request.
+BAD_INPUT = [
+    # ids, names and products in the URL path
+    *bad_input_grid(DEVICE_ID_CALLS, BAD_IDS, BAD_ID_NAMES, prefix="device-id"),
+    *bad_input_grid(
+        MEMBER_CALLS, [*BAD_IDS, "x" * 65], [*BAD_ID_NAMES, "over-64"], prefix="member-name"
+    ),
+    *bad_input_grid(PRODUCT_CALLS, BAD_PRODUCTS, prefix="product"),
+    *bad_input_grid(
+        {name: PRODUCT_CALLS[name] for name in PRODUCT_ONLY_CALLS},
+        [None],
+        ["None"],
+        prefix="product",
+    ),
+    *bad_input_grid(MEMBERSHIP_CALLS, MORE_BAD_PRODUCTS, MORE_BAD_PRODUCT_NAMES, prefix="product"),
+    # `None` is the user scope for these
+    *bad_input_grid(
+        SCOPED_CALLS, MORE_BAD_PRODUCTS[1:], MORE_BAD_PRODUCT_NAMES[1:], prefix="product"
+    ),
+    # `list()` returns a paginator: it refuses when called, before anything is awaited
+    *bad_input_grid(
+        {"list-needs-product": lambda c, kwargs: c.devices.list(**kwargs)},
+        PRODUCT_ONLY_LIST_OPTIONS,
+        eager={"list-needs-product"},
+    ),
+    *bad_input_grid(
+        {"list": lambda c, kwargs: c.devices.list(**kwargs)}, BAD_LIST_OPTIONS, eager={"list"}
+    ),
+    # updates
+    bad_input("update-nothing", lambda c: c.devices.update(DEV)),
+    bad_input("update-nothing-product", lambda c: c.devices.update(DEV, product=PRODUCT_ID)),
+    *bad_input_grid(
+        {"update-needs-product": lambda c, attributes: c.devices.update(DEV, **attributes)},
+        PRODUCT_ONLY_ATTRIBUTES,
+    ),
+    *bad_input_grid(
+        {"update": lambda c, attributes: c.devices.update(DEV, product=PRODUCT_ID, **attributes)},
+        BAD_ATTRIBUTES,
+    ),
+    bad_input("signal-str", lambda c: c.devices.signal(DEV, "1")),
+    bad_input("signal-int", lambda c: c.devices.signal(DEV, 1)),
+    bad_input("signal-None", lambda c: c.devices.signal(DEV, None)),
+    bad_input("claim-transfer-str", lambda c: c.devices.claim(DEV, request_transfer="yes")),
+    bad_input("deny-int", lambda c: c.devices.remove(DEV, product=PRODUCT_ID, deny=1)),
+    bad_input("deny-True-needs-product", lambda c: c.devices.remove(DEV, deny=True)),
+    bad_input("deny-False-needs-product", lambda c: c.devices.remove(DEV, deny=False)),
+    bad_input(
+        "development-str", lambda c: c.devices.set_development(DEV, "true", product=PRODUCT_ID)
+    ),
+    bad_input("lock-0", lambda c: c.devices.lock_firmware(DEV, 0, product=1)),
+    bad_input("lock-negative", lambda c: c.devices.lock_firmware(DEV, -3, product=1)),
+    bad_input("lock-bool", lambda c: c.devices.lock_firmware(DEV, True, product=1)),
+    bad_input("lock-str", lambda c: c.devices.lock_firmware(DEV, "3", product=1)),
+    bad_input("lock-flash-str", lambda c: c.devices.lock_firmware(DEV, 3, product=1, flash="yes")),
+    bad_input("rename-empty", lambda c: c.devices.rename(DEV, "")),
+    bad_input("rename-too-long", lambda c: c.devices.rename(DEV, "x" * 257)),
+    bad_input("notes-None", lambda c: c.devices.set_notes(DEV, None)),
+    bad_input("notes-too-long", lambda c: c.devices.set_notes(DEV, "x" * 65_537)),
+    # variables and functions
+    *bad_input_grid(
+        {"call_function-arg": lambda c, arg: c.devices.call_function(DEV, "open", arg)},
+        ["é" * 513, "x" * 1025, None, 5],
+    ),
+    # add and provision
+    *bad_input_grid(
+        {"add": lambda c, bad: c.devices.add(bad, product=PRODUCT_ID)},
+        BAD_BODY_IDS,
+        BAD_BODY_ID_NAMES,
+        prefix="body-id",
+    ),
+    bad_input(
+        "add-id-and-file",
+        lambda c: c.devices.add(DEV, product=PRODUCT_ID, file=DEVICE_LIST),
+    ),
+    bad_input("add-neither-id-nor-file", lambda c: c.devices.add(product=PRODUCT_ID)),
+    *bad_input_grid(
+        {"add-file": lambda c, file: c.devices.add(product=PRODUCT_ID, file=file)},
+        ["devices.txt", 5, io.StringIO("text mode")],
+        ["str", "int", "text-file"],
+    ),
+    # claim codes
+    *bad_input_grid(
+        {"create_claim_code-iccid": lambda c, iccid: c.devices.create_claim_code(iccid=iccid)},
+        [
+            "",
+            "abc",
+            "123456789",
+            "8931440400012345678901234567",
+            "8931 4404",
+            "8931\x00",
+            8931440400,
+        ],
+        ["empty", "letters", "too-short", "too-long", "space", "nul", "int"],
+    ),
+    # unprotect
+    bad_input(
+        "unprotect-product-and-org",
+        lambda c: c.devices.unprotect(DEV, "prepare", product=PRODUCT_ID, org="acme-corp"),
+    ),
+    *bad_input_grid(
+        {"unprotect-action": lambda c, action: c.devices.unprotect(DEV, action)},
+        ["PREPARE", "Confirm", "remove", "", None, 1, True],
+    ),
+    *bad_input_grid(
+        {"unprotect-org": lambda c, org: c.devices.unprotect(DEV, "prepare", org=org)},
+        ["", ".", "..", "a/b", "a?b", "a#b", "a\\b", "a\x00b", "x" * 257, 5],
+    ),
+    *bad_input_grid(UNPROTECT_VALUE_CALLS, ["", "a\x00b", "a\nb", "x" * 4097, 5, b"bytes"]),
+    # public keys
+    *bad_input_grid(
+        {
+            "send_public_key-algorithm": lambda c, algorithm: c.devices.send_public_key(
+                DEV, PUBLIC_KEY, algorithm=algorithm
+            )
+        },
+        ["RSA", "dsa", "", None, 1],
+    ),
+    *bad_input_grid(
+        {"send_public_key-key": lambda c, key: c.devices.send_public_key(DEV, key)},
+        ["", b"", " \n", None, 5, "k\x00ey", "é".encode(), "x" * 16_385],
+        ["empty", "empty-bytes", "blank", "None", "int", "nul", "non-ascii-bytes", "too-long"],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    await expect_invalid(PRODUCT_CALLS[name](client.devices, None), guard)
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"device_id": "abc"},
-        {"device_name": "x"},
-        {"groups": ["a"]},
-        {"sort_attr": "name"},
-        {"sort_dir": "asc"},
-        {"page": 1},
-        {"per_page": 10},
-    ],
-    ids=lambda kw: next(iter(kw)),
-)
-async def test_list_filters_need_a_product(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    with pytest.raises(InvalidArgumentError):
-        client.devices.list(**kwargs)
-    assert len(guard.calls) == 0
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"product": PRODUCT_ID, "sort_dir": "up"},
-        {"product": PRODUCT_ID, "groups": "abc"},
-        {"product": PRODUCT_ID, "groups": []},
-        {"product": PRODUCT_ID, "groups": ["a,b"]},
-        {"product": PRODUCT_ID, "page": 0},
-        {"product": PRODUCT_ID, "per_page": 0},
-        {"product": PRODUCT_ID, "per_page": True},
-        {"product": PRODUCT_ID, "device_id": ""},
-        {"product": PRODUCT_ID, "device_name": "a\nb"},
-        {"page": 0},
-        {"per_page": 0},
-        *({"product": bad} for bad in BAD_PRODUCTS),
-    ],
-    ids=repr,
-)
-async def test_bad_list_arguments_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        client.devices.list(**kwargs)
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
-
-
-async def test_update_without_attributes_raises_value_error(
-    client: ParticleClient, guard: respx.MockRouter
-) -> None:
-    await expect_invalid(client.devices.update(DEV), guard)
-    await expect_invalid(client.devices.update(DEV, product=PRODUCT_ID), guard)
-
-
-async def test_update_with_unknown_attribute_raises_type_error(
-    client: ParticleClient, guard: respx.MockRouter
-) -> None:
-    with pytest.raises(TypeError, match="colour"):
-        await client.devices.update(DEV, name="x", colour="red")  # type: ignore[call-arg]
-    assert len(guard.calls) == 0
-
-
-@pytest.mark.parametrize(
-    "attributes",
-    [
-        {"development": True},
-        {"flash": True},
-        {"desired_firmware_version": 3},
-        {"desired_firmware_version": None},
-        {"name": "front-door", "flash": False},
-    ],
-    ids=repr,
-)
-async def test_update_product_attributes_need_a_product(
-    client: ParticleClient, guard: respx.MockRouter, attributes: dict[str, Any]
-) -> None:
-    await expect_invalid(client.devices.update(DEV, **attributes), guard)
-
-
-@pytest.mark.parametrize(
-    "attributes",
-    [
-        {"name": ""},
-        {"name": "a\nb"},
-        {"name": "x" * 257},
-        {"notes": None},
-        {"signal": "1"},
-        {"development": 1},
-        {"flash": "yes"},
-        {"desired_firmware_version": 0},
-        {"desired_firmware_version": True},
-    ],
-    ids=repr,
-)
-async def test_update_bad_attribute_values_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, attributes: dict[str, Any]
-) -> None:
-    await expect_invalid(client.devices.update(DEV, product=PRODUCT_ID, **attributes), guard)
-
-
-@pytest.mark.parametrize("deny", [True, False])
-async def test_remove_deny_needs_a_product(
-    client: ParticleClient, guard: respx.MockRouter, deny: bool
-) -> None:
-    await expect_invalid(client.devices.remove(DEV, deny=deny), guard)
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda d: d.signal(DEV, "1"),
-        lambda d: d.signal(DEV, 1),
-        lambda d: d.signal(DEV, None),
-        lambda d: d.claim(DEV, request_transfer="yes"),
-        lambda d: d.remove(DEV, product=PRODUCT_ID, deny=1),
-        lambda d: d.set_development(DEV, "true", product=PRODUCT_ID),
-        lambda d: d.lock_firmware(DEV, 0, product=1),
-        lambda d: d.lock_firmware(DEV, -3, product=1),
-        lambda d: d.lock_firmware(DEV, True, product=1),
-        lambda d: d.lock_firmware(DEV, "3", product=1),
-        lambda d: d.lock_firmware(DEV, 3, product=1, flash="yes"),
-        lambda d: d.rename(DEV, ""),
-        lambda d: d.rename(DEV, "x" * 257),
-        lambda d: d.set_notes(DEV, None),
-        lambda d: d.set_notes(DEV, "x" * 65_537),
-    ],
-    ids=[
-        "signal-str",
-        "signal-int",
-        "signal-None",
-        "claim-transfer-str",
-        "deny-int",
-        "development-str",
-        "lock-0",
-        "lock-negative",
-        "lock-bool",
-        "lock-str",
-        "lock-flash-str",
-        "rename-empty",
-        "rename-too-long",
-        "notes-None",
-        "notes-too-long",
-    ],
-)
-async def test_bad_argument_values_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, call: Callable[[Devices], Awaitable[object]]
-) -> None:
-    await expect_invalid(call(client.devices), guard)
+    await case.check(client, guard)

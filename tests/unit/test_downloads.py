@@ -17,7 +17,6 @@ import httpx
 import pytest
 import respx
 
-import aioparticle
 from aioparticle import (
     APIConnectionError,
     ClientClosedError,
@@ -28,6 +27,7 @@ from aioparticle import (
 )
 from tests._loopback import Reply, Seen, serve
 from tests.conftest import API, TOKEN
+from tests.unit._wire import BadInput, bad_input, check_request, files_in
 
 pytestmark = pytest.mark.anyio
 
@@ -67,23 +67,8 @@ def path(operation: tuple[Callable[[ParticleClient], Download], str]) -> str:
     return operation[1]
 
 
-def check_download_request(request: httpx.Request, path: str) -> None:
-    assert request.method == "GET"
-    assert request.url.raw_path == path.encode("ascii")
-    assert request.url.query == b""
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert request.headers["accept"] == "*/*"
-    assert request.content == b""
-    assert "content-type" not in request.headers
-
-
 def body_of(size: int, seed: int = 7) -> bytes:
     return random.Random(seed).randbytes(size)
-
-
-def files_in(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
 
 
 def read(path: Path) -> bytes:
@@ -138,7 +123,7 @@ async def test_body_is_returned_verbatim_and_never_json_decoded(
     assert data == body
     assert type(data) is bytes
     assert len(api.calls) == 1
-    check_download_request(api.calls[0].request, path)
+    check_request(api.calls[0].request, "GET", path, accept="*/*")
 
 
 @pytest.mark.parametrize("as_str", [False, True], ids=["path", "str"])
@@ -155,7 +140,7 @@ async def test_to_writes_the_file_and_returns_its_path(
     assert written == target
     assert read(target) == body
     assert files_in(tmp_path) == ["firmware.bin"]
-    check_download_request(api.calls[0].request, path)
+    check_request(api.calls[0].request, "GET", path, accept="*/*")
 
 
 # --------------------------------------------------------------------------- progress
@@ -287,7 +272,7 @@ async def test_503_then_200_is_retried_and_keeps_only_the_second_body(
     assert sleeps[0] > 0
     assert len(api.calls) == 2
     for call in api.calls:
-        check_download_request(call.request, path)
+        check_request(call.request, "GET", path, accept="*/*")
     assert files_in(tmp_path) == (["out.bin"] if to_file else [])
 
 
@@ -420,39 +405,24 @@ async def test_bad_download_options_are_refused_before_any_request(
 
 
 @pytest.mark.parametrize(
-    "call",
+    "case",
     [
-        lambda c: c.builds.download_binary(""),
-        lambda c: c.builds.download_binary("a/b"),
-        lambda c: c.builds.download_binary(".."),
-        lambda c: c.builds.download_binary("x" * 65),
-        lambda c: c.builds.download_binary(None),
-        lambda c: c.products.firmware.download(0, product=4567),
-        lambda c: c.products.firmware.download("3", product=4567),
-        lambda c: c.products.firmware.download(True, product=4567),
-        lambda c: c.products.firmware.download(3, product=None),
-        lambda c: c.products.firmware.download(3, product="a/b"),
-    ],
-    ids=[
-        "binary-empty",
-        "binary-slash",
-        "binary-dotdot",
-        "binary-too-long",
-        "binary-None",
-        "version-zero",
-        "version-str",
-        "version-bool",
-        "product-None",
-        "product-slash",
+        bad_input("binary-empty", lambda c: c.builds.download_binary("")),
+        bad_input("binary-slash", lambda c: c.builds.download_binary("a/b")),
+        bad_input("binary-dotdot", lambda c: c.builds.download_binary("..")),
+        bad_input("binary-too-long", lambda c: c.builds.download_binary("x" * 65)),
+        bad_input("binary-None", lambda c: c.builds.download_binary(None)),
+        bad_input("version-zero", lambda c: c.products.firmware.download(0, product=4567)),
+        bad_input("version-str", lambda c: c.products.firmware.download("3", product=4567)),
+        bad_input("version-bool", lambda c: c.products.firmware.download(True, product=4567)),
+        bad_input("product-None", lambda c: c.products.firmware.download(3, product=None)),
+        bad_input("product-slash", lambda c: c.products.firmware.download(3, product="a/b")),
     ],
 )
 async def test_bad_ids_are_refused_before_any_request(
-    client: ParticleClient, guard: respx.MockRouter, call: Callable[[ParticleClient], Any]
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    with pytest.raises(InvalidArgumentError):
-        await call(client)
-
-    assert not guard.calls
+    await case.check(client, guard)
 
 
 # --------------------------------------------------------------------------- cancellation, closing

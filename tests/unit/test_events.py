@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import respx
 
-import aioparticle
-from aioparticle import APIError, InternalServerError, InvalidArgumentError, ParticleClient
+from aioparticle import APIError, InternalServerError, ParticleClient
 from aioparticle.resources.events import stream_path
-from tests.conftest import TOKEN
+from tests.unit._wire import BadInput, bad_input, bad_input_grid, check_request
 
 pytestmark = pytest.mark.anyio
 
@@ -45,15 +45,7 @@ async def test_publish_wire_shape(
 ) -> None:
     route = api.post(path).respond(json={"ok": True})
     assert await client.events.publish("door/open", **kwargs) is None  # type: ignore[arg-type]
-    request = route.calls.last.request
-    assert request.method == "POST"
-    assert request.url.raw_path == path.encode()
-    assert json.dumps(json.loads(request.content), sort_keys=True) == json.dumps(
-        body, sort_keys=True
-    )
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["content-type"] == "application/json"
-    assert request.headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
+    check_request(route.calls.last.request, "POST", path, body=body)
 
 
 async def test_publish_not_retried_and_not_ok_raises(
@@ -66,31 +58,6 @@ async def test_publish_not_retried_and_not_ok_raises(
     api.post("/v1/products/1/events").respond(json={"ok": False, "error": "nope"})
     with pytest.raises(APIError, match="nope"):
         await client.events.publish("x", product=1)
-
-
-@pytest.mark.parametrize(
-    ("name", "kwargs"),
-    [
-        ("", {}),
-        (None, {}),
-        ("x" * 65, {}),
-        ("spark/custom", {}),
-        ("SPARK", {}),
-        ("bad\nname", {}),
-        ("ok", {"data": "é" * 513}),
-        ("ok", {"data": 5}),
-        ("ok", {"ttl": -1}),
-        ("ok", {"ttl": True}),
-        ("ok", {"private": "yes"}),
-        ("ok", {"product": "a/b"}),
-    ],
-)
-async def test_publish_rejects_bad_input_before_io(
-    client: ParticleClient, api: respx.MockRouter, name: object, kwargs: dict[str, object]
-) -> None:
-    with pytest.raises(InvalidArgumentError):
-        await client.events.publish(name, **kwargs)  # type: ignore[arg-type]
-    assert not api.calls
 
 
 async def test_publish_accepts_limits_exactly(
@@ -124,36 +91,65 @@ def test_stream_paths(kwargs: dict[str, object], path: str) -> None:
     assert stream_path(**kwargs) == path  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {},
-        {"prefix": ""},
-        {"prefix": ".."},
-        {"prefix": "x" * 65},
-        {"prefix": "bad\x00"},
-        {"device": "mine", "product": 1},
-        {"device": "mine", "org": "acme"},
-        {"device": "abc", "product": 1, "org": "acme"},
-        {"device": "a/b"},
-        {"device": ""},
-        {"device": "events"},
-        {"org": "a/b"},
-        {"product": -1},
-    ],
-)
-async def test_bad_stream_scopes_rejected(
-    client: ParticleClient, kwargs: dict[str, object]
-) -> None:
-    with pytest.raises(InvalidArgumentError):
-        client.events.stream(**kwargs)  # type: ignore[arg-type]
+# --------------------------------------------------------------------------- bad input
+
+BAD_STREAM_SCOPES: list[dict[str, Any]] = [
+    {},
+    {"prefix": ""},
+    {"prefix": ".."},
+    {"prefix": "x" * 65},
+    {"prefix": "bad\x00"},
+    {"device": "mine", "product": 1},
+    {"device": "mine", "org": "acme"},
+    {"device": "abc", "product": 1, "org": "acme"},
+    {"device": "a/b"},
+    {"device": ""},
+    {"device": "events"},
+    {"org": "a/b"},
+    {"product": -1},
+]
+BAD_STREAM_OPTIONS: list[dict[str, Any]] = [
+    {"idle_timeout": 0},
+    {"dedupe": -1},
+    {"dedupe": True},
+    {"buffer": 0},
+]
+
+#: Every call with an argument `client.events` must refuse before any I/O.
+BAD_INPUT = [
+    bad_input("publish-name-empty", lambda c: c.events.publish("")),
+    bad_input("publish-name-None", lambda c: c.events.publish(None)),
+    bad_input("publish-name-too-long", lambda c: c.events.publish("x" * 65)),
+    bad_input("publish-name-spark-prefix", lambda c: c.events.publish("spark/custom")),
+    bad_input("publish-name-SPARK", lambda c: c.events.publish("SPARK")),
+    bad_input("publish-name-newline", lambda c: c.events.publish("bad\nname")),
+    bad_input("publish-data-too-long", lambda c: c.events.publish("ok", data="é" * 513)),
+    bad_input("publish-data-int", lambda c: c.events.publish("ok", data=5)),
+    bad_input("publish-ttl-negative", lambda c: c.events.publish("ok", ttl=-1)),
+    bad_input("publish-ttl-bool", lambda c: c.events.publish("ok", ttl=True)),
+    bad_input("publish-private-str", lambda c: c.events.publish("ok", private="yes")),
+    bad_input("publish-product-slash", lambda c: c.events.publish("ok", product="a/b")),
+    # `stream()` refuses when called, before it connects
+    *bad_input_grid(
+        {"stream": lambda c, kwargs: c.events.stream(**kwargs)}, BAD_STREAM_SCOPES, eager={"stream"}
+    ),
+    *bad_input_grid(
+        {"stream-options": lambda c, kwargs: c.events.stream(device="mine", **kwargs)},
+        BAD_STREAM_OPTIONS,
+        eager={"stream-options"},
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"idle_timeout": 0}, {"dedupe": -1}, {"dedupe": True}, {"buffer": 0}]
-)
-async def test_bad_stream_options_rejected(
-    client: ParticleClient, kwargs: dict[str, object]
+@pytest.fixture
+def guard(api: respx.MockRouter) -> respx.MockRouter:
+    """A router that would answer anything, so a missing check would be noticed as a request."""
+    api.route().respond(200, json={"ok": True})
+    return api
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    with pytest.raises(InvalidArgumentError):
-        client.events.stream(device="mine", **kwargs)  # type: ignore[arg-type]
+    await case.check(client, guard)

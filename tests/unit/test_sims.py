@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timezone
 from typing import Any
@@ -11,13 +10,11 @@ import httpx
 import pytest
 import respx
 
-import aioparticle
 from aioparticle import (
     APIError,
     DataUsageDay,
     FleetDataUsage,
     InternalServerError,
-    InvalidArgumentError,
     NotFoundError,
     Page,
     ParticleClient,
@@ -26,8 +23,19 @@ from aioparticle import (
     SimDataUsage,
     Sims,
 )
-from tests.conftest import TOKEN
-from tests.unit._wire import expect_invalid, only_request
+from tests.conftest import load
+from tests.unit._wire import (
+    NO_BODY,
+    BadInput,
+    OpenCall,
+    bad_input,
+    bad_input_grid,
+    check_request,
+    only_request,
+    queries,
+    reply,
+    reply_by_page,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -37,8 +45,6 @@ ICCID3 = "8934076500002589174F"
 DEV = "0123456789abcdef01234567"
 PRODUCT_ID = 4567
 SLUG = "my-product"
-
-_NO_BODY = object()
 
 #: `product=` values and the path prefix each one must produce.
 PRODUCTS = pytest.mark.parametrize(
@@ -56,81 +62,10 @@ SCOPES = pytest.mark.parametrize(
 
 def sim_body(iccid: str, **extra: Any) -> dict[str, Any]:
     """A SIM record as the cloud sends it."""
-    return {
-        "iccid": iccid,
-        "status": "active",
-        "base_country_code": "US",
-        "carrier": "Telefonica",
-        "device_id": DEV,
-        "device_name": "tracker-1",
-        "last_status_change_action": "activate",
-        "activated_on": "2025-03-01T12:00:00.000Z",
-        **extra,
-    }
+    return {**load("sims/sim.json"), "iccid": iccid, **extra}
 
 
-USAGE_BODY = {
-    "iccid": ICCID,
-    "usage_by_day": [
-        {"date": "2025-03-01", "mbs_used": 0.25, "mbs_used_cumulative": 0.25},
-        {"date": "2025-03-02", "mbs_used": 1.5, "mbs_used_cumulative": 1.75},
-    ],
-    "quota": 3,
-    "used": 1.75,
-}
-
-
-def _canonical(value: object) -> str:
-    # Python says 1 == True and 1 == 1.0; the JSON text does not, so compare that.
-    return json.dumps(value, sort_keys=True)
-
-
-def check_request(
-    request: httpx.Request,
-    method: str,
-    path: str,
-    *,
-    query: bytes = b"",
-    body: Any = _NO_BODY,
-) -> None:
-    """Assert the whole request as it went on the wire."""
-    assert request.method == method
-    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
-    assert raw_path == path.encode("ascii")
-    assert request.url.query == query
-    assert raw_query == query
-    headers = request.headers
-    assert headers["authorization"] == f"Bearer {TOKEN}"
-    assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert headers["accept"] == "application/json"
-    if body is _NO_BODY:
-        assert request.content == b""
-        assert "content-type" not in headers
-    else:
-        assert headers["content-type"] == "application/json"
-        sent = json.loads(request.content)
-        assert sent == body
-        assert _canonical(sent) == _canonical(body)
-
-
-def reply(api: respx.MockRouter, body: Any = None, status: int = 200) -> respx.Route:
-    """Answer every request with `body` (JSON), or with no body."""
-    if body is None:
-        return api.route().respond(status)
-    return api.route().respond(status, json=body)
-
-
-def reply_by_page(api: respx.MockRouter, pages: dict[str | None, Any]) -> None:
-    """Answer each request with the body for the `page` it asked for (`None`: no `page`)."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=pages[request.url.params.get("page")])
-
-    api.route().mock(side_effect=answer)
-
-
-def queries(api: respx.MockRouter) -> list[bytes]:
-    return [call.request.url.query for call in api.calls]
+USAGE_BODY = load("sims/data_usage.json")
 
 
 # --------------------------------------------------------------------------- list
@@ -170,27 +105,6 @@ async def test_list_user_scope_iteration_makes_one_request(
 
     check_request(only_request(api), "GET", "/v1/sims")
     assert iccids == [ICCID, ICCID2, ICCID3]
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"iccid": ICCID},
-        {"device_id": DEV},
-        {"device_name": "tracker-1"},
-        {"page": 1},
-        {"page": 2},
-        {"per_page": 10},
-    ],
-    ids=lambda kw: next(iter(kw)),
-)
-async def test_list_filters_and_paging_need_a_product(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        client.sims.list(**kwargs)
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
 
 
 @PRODUCTS
@@ -298,33 +212,6 @@ async def test_breaking_out_of_the_loop_makes_no_further_request(
     check_request(only_request(api), "GET", "/v1/products/4567/sims")
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"product": PRODUCT_ID, "page": 0},
-        {"product": PRODUCT_ID, "per_page": 0},
-        {"product": PRODUCT_ID, "per_page": True},
-        {"product": PRODUCT_ID, "per_page": "10"},
-        {"product": PRODUCT_ID, "device_id": ""},
-        {"product": PRODUCT_ID, "device_name": "a\nb"},
-        {"product": PRODUCT_ID, "device_name": 5},
-        {"product": -1},
-        {"product": True},
-        {"product": "a/b"},
-        {"product": ".."},
-        {"page": 0},
-    ],
-    ids=repr,
-)
-async def test_bad_list_arguments_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        client.sims.list(**kwargs)
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
-
-
 # --------------------------------------------------------------------------- data usage
 
 
@@ -357,14 +244,7 @@ async def test_get_data_usage(
 async def test_get_fleet_data_usage(
     client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
 ) -> None:
-    reply(
-        api,
-        {
-            "total_mbs_used": 12.5,
-            "total_active_sim_cards": 4,
-            "usage_by_day": [{"date": "2025-03-01", "mbs_used": 12.5, "mbs_used_cumulative": 12.5}],
-        },
-    )
+    reply(api, load("sims/fleet_data_usage.json"))
 
     usage = await client.sims.get_fleet_data_usage(product=product)
 
@@ -373,12 +253,6 @@ async def test_get_fleet_data_usage(
     assert usage.total_mbs_used == 12.5
     assert usage.total_active_sim_cards == 4
     assert [(d.date, d.mbs_used) for d in usage.usage_by_day] == [(date(2025, 3, 1), 12.5)]
-
-
-async def test_get_fleet_data_usage_needs_a_product(
-    client: ParticleClient, guard: respx.MockRouter
-) -> None:
-    await expect_invalid(client.sims.get_fleet_data_usage(product=None), guard)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- check
@@ -504,58 +378,6 @@ async def test_activate_product_scope_imports_in_one_request(
     assert result is None
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"iccid": ICCID, "iccids": [ICCID2]},
-        {"iccids": [ICCID2]},
-        {"iccid": ICCID, "promo_code": "FREEDATA", "product": PRODUCT_ID},
-        {"iccids": [ICCID], "promo_code": "FREEDATA", "product": SLUG},
-        {},
-        {"product": PRODUCT_ID},
-        {"iccids": [], "product": PRODUCT_ID},
-        {"iccids": ICCID, "product": PRODUCT_ID},
-        {"iccid": ICCID, "iccids": ICCID2, "product": PRODUCT_ID},
-        {"iccids": {ICCID}, "product": PRODUCT_ID},
-        {"iccid": ICCID, "country": ""},
-        {"iccid": ICCID, "country": None},
-        {"iccid": ICCID, "country": "U\nS"},
-        {"iccid": ICCID, "country": "U" * 65},
-        {"iccid": ICCID, "product": PRODUCT_ID, "country": ""},
-        {"iccid": ICCID, "promo_code": ""},
-        {"iccid": ICCID, "promo_code": "A\x00B"},
-        {"iccid": ICCID, "product": -1},
-        {"iccid": ICCID, "product": "a/b"},
-    ],
-    ids=[
-        "iccids-without-product",
-        "only-iccids-without-product",
-        "promo-with-product",
-        "promo-with-product-iccids",
-        "nothing",
-        "nothing-product",
-        "empty-iccids",
-        "str-iccids",
-        "str-iccids-and-iccid",
-        "set-iccids",
-        "empty-country",
-        "none-country",
-        "control-country",
-        "long-country",
-        "empty-country-product",
-        "empty-promo",
-        "control-promo",
-        "negative-product",
-        "slash-product",
-    ],
-)
-async def test_bad_activate_arguments_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    kwargs = {"country": "US", **kwargs}
-    await expect_invalid(client.sims.activate(**kwargs), guard)
-
-
 # --------------------------------------------------------------------------- deactivate etc.
 
 
@@ -611,20 +433,6 @@ async def test_set_data_limit(
     assert result is None
 
 
-@pytest.mark.parametrize("mb_limit", [0, -5, True, "10", 1.5, None])
-async def test_bad_data_limit_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, mb_limit: object
-) -> None:
-    await expect_invalid(client.sims.set_data_limit(ICCID, mb_limit), guard)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("mb_limit", [0, -5, True, "10", 1.5])
-async def test_bad_reactivate_limit_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, mb_limit: object
-) -> None:
-    await expect_invalid(client.sims.reactivate(ICCID, mb_limit=mb_limit), guard)  # type: ignore[arg-type]
-
-
 # --------------------------------------------------------------------------- retries
 
 
@@ -671,7 +479,7 @@ async def test_activate_is_not_retried_after_503(
         (lambda s: s.deactivate(ICCID), "PUT", {"action": "deactivate"}),
         (lambda s: s.reactivate(ICCID, mb_limit=5), "PUT", {"action": "reactivate", "mb_limit": 5}),
         (lambda s: s.set_data_limit(ICCID, 5), "PUT", {"mb_limit": 5}),
-        (lambda s: s.remove(ICCID), "DELETE", _NO_BODY),
+        (lambda s: s.remove(ICCID), "DELETE", NO_BODY),
     ],
     ids=["deactivate", "reactivate", "set_data_limit", "remove"],
 )
@@ -698,7 +506,7 @@ async def test_idempotent_sim_updates_are_retried_after_503(
     assert len(sleeps) == 1
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- bad input
 
 BAD_ICCIDS = [
     None,
@@ -735,29 +543,124 @@ BAD_ICCID_NAMES = [
     "int",
 ]
 
-SimCall = Callable[[Sims, Any], Awaitable[object]]
-
-
-ICCID_CALLS: dict[str, SimCall] = {
-    "get_data_usage": lambda s, i: s.get_data_usage(i),
-    "get_data_usage-product": lambda s, i: s.get_data_usage(i, product=SLUG),
-    "check": lambda s, i: s.check(i),
-    "remove": lambda s, i: s.remove(i),
-    "remove-product": lambda s, i: s.remove(i, product=PRODUCT_ID),
-    "activate": lambda s, i: s.activate(i, country="US"),
-    "activate-promo": lambda s, i: s.activate(i, country="US", promo_code="FREEDATA"),
-    "activate-product": lambda s, i: s.activate(i, country="US", product=PRODUCT_ID),
-    "activate-iccids": lambda s, i: s.activate(
+#: Every call taking an ICCID, with the ICCID left open.
+ICCID_CALLS: dict[str, OpenCall] = {
+    "get_data_usage": lambda c, i: c.sims.get_data_usage(i),
+    "get_data_usage-product": lambda c, i: c.sims.get_data_usage(i, product=SLUG),
+    "check": lambda c, i: c.sims.check(i),
+    "remove": lambda c, i: c.sims.remove(i),
+    "remove-product": lambda c, i: c.sims.remove(i, product=PRODUCT_ID),
+    "activate": lambda c, i: c.sims.activate(i, country="US"),
+    "activate-promo": lambda c, i: c.sims.activate(i, country="US", promo_code="FREEDATA"),
+    "activate-product": lambda c, i: c.sims.activate(i, country="US", product=PRODUCT_ID),
+    "activate-iccids": lambda c, i: c.sims.activate(
         country="US", iccids=[ICCID2, i], product=PRODUCT_ID
     ),
-    "activate-both": lambda s, i: s.activate(ICCID, country="US", iccids=[i], product=SLUG),
-    "deactivate": lambda s, i: s.deactivate(i),
-    "deactivate-product": lambda s, i: s.deactivate(i, product=PRODUCT_ID),
-    "reactivate": lambda s, i: s.reactivate(i),
-    "reactivate-product": lambda s, i: s.reactivate(i, mb_limit=5, product=SLUG),
-    "set_data_limit": lambda s, i: s.set_data_limit(i, 10),
-    "set_data_limit-product": lambda s, i: s.set_data_limit(i, 10, product=PRODUCT_ID),
+    "activate-both": lambda c, i: c.sims.activate(ICCID, country="US", iccids=[i], product=SLUG),
+    "deactivate": lambda c, i: c.sims.deactivate(i),
+    "deactivate-product": lambda c, i: c.sims.deactivate(i, product=PRODUCT_ID),
+    "reactivate": lambda c, i: c.sims.reactivate(i),
+    "reactivate-product": lambda c, i: c.sims.reactivate(i, mb_limit=5, product=SLUG),
+    "set_data_limit": lambda c, i: c.sims.set_data_limit(i, 10),
+    "set_data_limit-product": lambda c, i: c.sims.set_data_limit(i, 10, product=PRODUCT_ID),
 }
+
+#: Every call taking an optional or required product, with the product left open.
+PRODUCT_CALLS: dict[str, OpenCall] = {
+    "get_data_usage": lambda c, p: c.sims.get_data_usage(ICCID, product=p),
+    "get_fleet_data_usage": lambda c, p: c.sims.get_fleet_data_usage(product=p),
+    "remove": lambda c, p: c.sims.remove(ICCID, product=p),
+    "deactivate": lambda c, p: c.sims.deactivate(ICCID, product=p),
+    "reactivate": lambda c, p: c.sims.reactivate(ICCID, product=p),
+    "set_data_limit": lambda c, p: c.sims.set_data_limit(ICCID, 10, product=p),
+}
+BAD_PRODUCTS = [-1, True, "", "a/b", "..", "x\n", 1.5]
+
+#: `list()` filters and paging, which only a product's listing has.
+PRODUCT_ONLY_LIST_OPTIONS: list[dict[str, Any]] = [
+    {"iccid": ICCID},
+    {"device_id": DEV},
+    {"device_name": "tracker-1"},
+    {"page": 1},
+    {"page": 2},
+    {"per_page": 10},
+]
+BAD_LIST_OPTIONS: list[dict[str, Any]] = [
+    {"product": PRODUCT_ID, "page": 0},
+    {"product": PRODUCT_ID, "per_page": 0},
+    {"product": PRODUCT_ID, "per_page": True},
+    {"product": PRODUCT_ID, "per_page": "10"},
+    {"product": PRODUCT_ID, "device_id": ""},
+    {"product": PRODUCT_ID, "device_name": "a\nb"},
+    {"product": PRODUCT_ID, "device_name": 5},
+    {"product": -1},
+    {"product": True},
+    {"product": "a/b"},
+    {"product": ".."},
+    {"page": 0},
+]
+
+#: `activate()` arguments that must be refused (`country="US"` unless the row says otherwise).
+BAD_ACTIVATE_OPTIONS: dict[str, dict[str, Any]] = {
+    "iccids-without-product": {"iccid": ICCID, "iccids": [ICCID2]},
+    "only-iccids-without-product": {"iccids": [ICCID2]},
+    "promo-with-product": {"iccid": ICCID, "promo_code": "FREEDATA", "product": PRODUCT_ID},
+    "promo-with-product-iccids": {"iccids": [ICCID], "promo_code": "FREEDATA", "product": SLUG},
+    "nothing": {},
+    "nothing-product": {"product": PRODUCT_ID},
+    "empty-iccids": {"iccids": [], "product": PRODUCT_ID},
+    "str-iccids": {"iccids": ICCID, "product": PRODUCT_ID},
+    "str-iccids-and-iccid": {"iccid": ICCID, "iccids": ICCID2, "product": PRODUCT_ID},
+    "set-iccids": {"iccids": {ICCID}, "product": PRODUCT_ID},
+    "empty-country": {"iccid": ICCID, "country": ""},
+    "none-country": {"iccid": ICCID, "country": None},
+    "control-country": {"iccid": ICCID, "country": "U\nS"},
+    "long-country": {"iccid": ICCID, "country": "U" * 65},
+    "empty-country-product": {"iccid": ICCID, "product": PRODUCT_ID, "country": ""},
+    "empty-promo": {"iccid": ICCID, "promo_code": ""},
+    "control-promo": {"iccid": ICCID, "promo_code": "A\x00B"},
+    "negative-product": {"iccid": ICCID, "product": -1},
+    "slash-product": {"iccid": ICCID, "product": "a/b"},
+}
+
+#: Every call with an argument `client.sims` must refuse before any request.
+BAD_INPUT = [
+    *bad_input_grid(ICCID_CALLS, BAD_ICCIDS, BAD_ICCID_NAMES, prefix="iccid"),
+    # None is the filter left out, so it is not a bad ICCID filter
+    *bad_input_grid(
+        {"list": lambda c, i: c.sims.list(product=PRODUCT_ID, iccid=i)},
+        BAD_ICCIDS[1:],
+        BAD_ICCID_NAMES[1:],
+        prefix="iccid",
+        eager={"list"},
+    ),
+    *bad_input_grid(PRODUCT_CALLS, BAD_PRODUCTS, prefix="product"),
+    bad_input(
+        "product-get_fleet_data_usage-None", lambda c: c.sims.get_fleet_data_usage(product=None)
+    ),
+    # `list()` returns a paginator: it refuses when called, before anything is awaited
+    *bad_input_grid(
+        {"list-needs-product": lambda c, kwargs: c.sims.list(**kwargs)},
+        PRODUCT_ONLY_LIST_OPTIONS,
+        eager={"list-needs-product"},
+    ),
+    *bad_input_grid(
+        {"list": lambda c, kwargs: c.sims.list(**kwargs)}, BAD_LIST_OPTIONS, eager={"list"}
+    ),
+    *bad_input_grid(
+        {"activate": lambda c, kwargs: c.sims.activate(**{"country": "US", **kwargs})},
+        list(BAD_ACTIVATE_OPTIONS.values()),
+        list(BAD_ACTIVATE_OPTIONS),
+    ),
+    *bad_input_grid(
+        {"set_data_limit": lambda c, limit: c.sims.set_data_limit(ICCID, limit)},
+        [0, -5, True, "10", 1.5, None],
+    ),
+    *bad_input_grid(
+        {"reactivate-mb_limit": lambda c, limit: c.sims.reactivate(ICCID, mb_limit=limit)},
+        [0, -5, True, "10", 1.5],
+    ),
+]
 
 
 @pytest.fixture
@@ -767,40 +670,8 @@ def guard(api: respx.MockRouter) -> respx.MockRouter:
     return api
 
 
-@pytest.mark.parametrize("bad", BAD_ICCIDS, ids=BAD_ICCID_NAMES)
-@pytest.mark.parametrize("call", list(ICCID_CALLS.values()), ids=list(ICCID_CALLS))
-async def test_bad_iccid_is_rejected_before_any_request(
-    client: ParticleClient, guard: respx.MockRouter, call: SimCall, bad: object
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    await expect_invalid(call(client.sims, bad), guard)
-
-
-@pytest.mark.parametrize("bad", BAD_ICCIDS[1:], ids=BAD_ICCID_NAMES[1:])
-async def test_bad_iccid_list_filter_is_rejected_before_any_request(
-    client: ParticleClient, guard: respx.MockRouter, bad: object
-) -> None:
-    # None is the filter left out, so it is not in this list
-    with pytest.raises(InvalidArgumentError) as caught:
-        client.sims.list(product=PRODUCT_ID, iccid=bad)  # type: ignore[arg-type]
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
-
-
-ProductCall = Callable[[Sims, Any], Awaitable[object]]
-
-PRODUCT_CALLS: dict[str, ProductCall] = {
-    "get_data_usage": lambda s, p: s.get_data_usage(ICCID, product=p),
-    "get_fleet_data_usage": lambda s, p: s.get_fleet_data_usage(product=p),
-    "remove": lambda s, p: s.remove(ICCID, product=p),
-    "deactivate": lambda s, p: s.deactivate(ICCID, product=p),
-    "reactivate": lambda s, p: s.reactivate(ICCID, product=p),
-    "set_data_limit": lambda s, p: s.set_data_limit(ICCID, 10, product=p),
-}
-
-
-@pytest.mark.parametrize("bad", [-1, True, "", "a/b", "..", "x\n", 1.5], ids=repr)
-@pytest.mark.parametrize("call", list(PRODUCT_CALLS.values()), ids=list(PRODUCT_CALLS))
-async def test_bad_product_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, call: ProductCall, bad: object
-) -> None:
-    await expect_invalid(call(client.sims, bad), guard)
+    await case.check(client, guard)

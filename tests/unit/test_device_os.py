@@ -1,150 +1,26 @@
-"""Wire-level tests of `client.serial_numbers` and `client.device_os`."""
+"""Wire-level tests of `client.device_os`: listing Device OS versions page by page, getting one,
+and every check made before any request."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 import pytest
 import respx
 
-import aioparticle
-from aioparticle import (
-    DeviceOsVersion,
-    InvalidArgumentError,
-    Page,
-    ParticleClient,
-    SerialNumberInfo,
+from aioparticle import DeviceOsVersion, Page, ParticleClient
+from tests.unit._wire import (
+    BadInput,
+    bad_input_grid,
+    check_request,
+    only_request,
+    queries,
+    reply,
+    reply_by_page,
 )
-from tests.conftest import TOKEN
-from tests.unit._wire import expect_invalid, only_request
 
 pytestmark = pytest.mark.anyio
-
-DEV = "0123456789abcdef01234567"
-SERIAL = "P046AF1234567890"
-
-
-def check_request(request: httpx.Request, method: str, path: str, *, query: bytes = b"") -> None:
-    """Assert the whole request (these calls never send a body)."""
-    assert request.method == method
-    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
-    assert raw_path == path.encode("ascii")
-    assert request.url.query == query
-    assert raw_query == query
-    headers = request.headers
-    assert headers["authorization"] == f"Bearer {TOKEN}"
-    assert headers["user-agent"] == f"aioparticle/{aioparticle.__version__}"
-    assert headers["accept"] == "application/json"
-    assert request.content == b""
-    assert "content-type" not in headers
-
-
-def reply(api: respx.MockRouter, body: Any, status: int = 200) -> respx.Route:
-    return api.route().respond(status, json=body)
-
-
-def reply_by_page(api: respx.MockRouter, pages: dict[str | None, Any]) -> None:
-    """Answer each request with the body for the `page` it asked for (`None`: no `page`)."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=pages[request.url.params.get("page")])
-
-    api.route().mock(side_effect=answer)
-
-
-def queries(api: respx.MockRouter) -> list[bytes]:
-    return [call.request.url.query for call in api.calls]
-
-
-@pytest.fixture
-def guard(api: respx.MockRouter) -> respx.MockRouter:
-    """A router that would answer anything, so a missing check would be noticed as a request."""
-    api.route().respond(200, json={"version": "6.1.1", "serial_number": SERIAL})
-    return api
-
-
-# --------------------------------------------------------------------------- serial numbers
-
-
-async def test_serial_number_lookup(client: ParticleClient, api: respx.MockRouter) -> None:
-    reply(
-        api,
-        {
-            "ok": True,
-            "serial_number": SERIAL,
-            "device_id": DEV,
-            "platform_id": 13,
-            "iccid": "89014103211118510720",
-        },
-    )
-
-    info = await client.serial_numbers.get(SERIAL)
-
-    check_request(only_request(api), "GET", f"/v1/serial_numbers/{SERIAL}")
-    assert isinstance(info, SerialNumberInfo)
-    assert info.serial_number == SERIAL
-    assert info.device_id == DEV
-    assert info.platform_id == 13
-    assert info.iccid == "89014103211118510720"
-
-
-async def test_serial_number_lookup_without_sim(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, {"serial_number": SERIAL, "device_id": DEV})
-
-    info = await client.serial_numbers.get(SERIAL)
-
-    check_request(only_request(api), "GET", f"/v1/serial_numbers/{SERIAL}")
-    assert info.device_id == DEV
-    assert info.platform_id is None
-    assert info.iccid is None
-
-
-async def test_serial_number_is_percent_encoded(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, {"serial_number": "ab c+d", "device_id": DEV})
-
-    await client.serial_numbers.get("ab c+d")
-
-    check_request(only_request(api), "GET", "/v1/serial_numbers/ab%20c%2Bd")
-
-
-async def test_64_character_serial_number_is_accepted(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, {"serial_number": "S" * 64})
-
-    await client.serial_numbers.get("S" * 64)
-
-    check_request(only_request(api), "GET", f"/v1/serial_numbers/{'S' * 64}")
-
-
-BAD_SERIALS = [
-    None,
-    "",
-    ".",
-    "..",
-    "a/b",
-    "x?y",
-    "#",
-    "a\\b",
-    "a\x00b",
-    "a\nb",
-    "a\x7fb",
-    "S" * 65,
-    5,
-]
-
-
-@pytest.mark.parametrize("bad", BAD_SERIALS, ids=repr)
-async def test_bad_serial_number_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, bad: object
-) -> None:
-    await expect_invalid(client.serial_numbers.get(bad), guard)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- device_os.list
@@ -316,34 +192,6 @@ async def test_list_breaking_out_makes_no_further_request(
     check_request(only_request(api), "GET", "/v1/device-os/versions", query=b"per_page=2")
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"platform_id": -1},
-        {"platform_id": True},
-        {"platform_id": "32"},
-        {"platform_id": 32.0},
-        {"internal_version": 0},
-        {"internal_version": "6101"},
-        {"internal_version": False},
-        {"page": 0},
-        {"page": -1},
-        {"page": "2"},
-        {"per_page": 0},
-        {"per_page": True},
-        {"per_page": 2.5},
-    ],
-    ids=repr,
-)
-async def test_bad_list_arguments_are_rejected(
-    client: ParticleClient, guard: respx.MockRouter, kwargs: dict[str, Any]
-) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        client.device_os.list(**kwargs)
-    assert isinstance(caught.value, ValueError)
-    assert len(guard.calls) == 0
-
-
 # --------------------------------------------------------------------------- device_os.get
 
 
@@ -384,18 +232,49 @@ async def test_get_prerelease_version_path(client: ParticleClient, api: respx.Mo
     check_request(only_request(api), "GET", "/v1/device-os/versions/6.2.0-rc.1%2Bbuild.5")
 
 
+# --------------------------------------------------------------------------- bad input
+
+BAD_LIST_OPTIONS: list[dict[str, Any]] = [
+    {"platform_id": -1},
+    {"platform_id": True},
+    {"platform_id": "32"},
+    {"platform_id": 32.0},
+    {"internal_version": 0},
+    {"internal_version": "6101"},
+    {"internal_version": False},
+    {"page": 0},
+    {"page": -1},
+    {"page": "2"},
+    {"per_page": 0},
+    {"per_page": True},
+    {"per_page": 2.5},
+]
 BAD_VERSIONS = [None, "", ".", "..", "6/1", "6?1", "#", "6\\1", "6.1\x00", "6.1.1\n", "6" * 65, 6]
+BAD_PLATFORMS = [-1, True, "32", 3.2]
+
+#: Every call with an argument `client.device_os` must refuse before any request.
+BAD_INPUT = [
+    # `list()` returns a paginator: it refuses when called, before anything is awaited
+    *bad_input_grid(
+        {"list": lambda c, kwargs: c.device_os.list(**kwargs)}, BAD_LIST_OPTIONS, eager={"list"}
+    ),
+    *bad_input_grid({"get": lambda c, name: c.device_os.get(name)}, BAD_VERSIONS),
+    *bad_input_grid(
+        {"get-platform": lambda c, platform: c.device_os.get("6.1.1", platform_id=platform)},
+        BAD_PLATFORMS,
+    ),
+]
 
 
-@pytest.mark.parametrize("bad", BAD_VERSIONS, ids=repr)
-async def test_bad_version_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, bad: object
+@pytest.fixture
+def guard(api: respx.MockRouter) -> respx.MockRouter:
+    """A router that would answer anything, so a missing check would be noticed as a request."""
+    api.route().respond(200, json={"version": "6.1.1", "serial_number": "P046AF1234567890"})
+    return api
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+async def test_bad_input_is_rejected_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
-    await expect_invalid(client.device_os.get(bad), guard)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("platform_id", [-1, True, "32", 3.2], ids=repr)
-async def test_get_bad_platform_is_rejected(
-    client: ParticleClient, guard: respx.MockRouter, platform_id: object
-) -> None:
-    await expect_invalid(client.device_os.get("6.1.1", platform_id=platform_id), guard)  # type: ignore[arg-type]
+    await case.check(client, guard)
