@@ -14,6 +14,9 @@ from __future__ import annotations
 import inspect
 import ipaddress
 import logging
+import re
+import socket
+import ssl
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, overload
 
 import anyio
+import anyio.lowlevel
 import httpx
 from pydantic import ValidationError
 
@@ -34,8 +38,10 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    EventLoopError,
     InvalidArgumentError,
     MissingAccessTokenError,
+    TLSError,
     make_status_error,
     scrub,
 )
@@ -157,12 +163,14 @@ class _StreamLike(Protocol):
 class Shared:
     """State shared by a client and every view made with `with_options`."""
 
-    __slots__ = ("closed", "http", "limiter", "owns_http", "stream_budget", "streams")
+    __slots__ = ("closed", "http", "limiter", "loop", "owns_http", "stream_budget", "streams")
 
     def __init__(self, http: httpx.AsyncClient, *, owns_http: bool, max_concurrency: int) -> None:
         self.http = http
         self.owns_http = owns_http
         self.closed = False
+        #: the event loop the client was first used on: its connections and locks belong to it
+        self.loop: anyio.lowlevel.EventLoopToken | None = None
         self.limiter = anyio.CapacityLimiter(max_concurrency)
         self.stream_budget = StreamBudget()
         self.streams: weakref.WeakSet[_StreamLike] = weakref.WeakSet()
@@ -170,6 +178,17 @@ class Shared:
     @property
     def is_closed(self) -> bool:
         return self.closed or self.http.is_closed
+
+    def check_loop(self) -> None:
+        """Bind the client to the running event loop on first use; refuse any other loop."""
+        token = anyio.lowlevel.current_token()
+        if self.loop is None:
+            self.loop = token
+        elif token != self.loop:
+            raise EventLoopError(
+                "this ParticleClient was first used on another event loop; a client's "
+                "connections and locks belong to one loop: create one client per event loop"
+            )
 
     async def aclose(self) -> None:
         """End every open event stream, then close the pool if aioparticle created it."""
@@ -252,7 +271,7 @@ class Core:
         self.max_retry_after = _check_positive(max_retry_after, "max_retry_after")
         self.client_id = client_id
         self.client_secret = client_secret
-        self.default_headers = dict(default_headers)
+        self.default_headers = _check_headers(default_headers)
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self.headers.update(self.default_headers)
         self.httpx_timeout = httpx.Timeout(self.timeout, connect=self.connect_timeout)
@@ -281,6 +300,7 @@ class Core:
         shared = self.shared
         if shared.closed or shared.http.is_closed:
             raise ClientClosedError("this ParticleClient has been closed")
+        shared.check_loop()
         auth = self.auth if call.auth else None
         if call.auth and auth is None:
             raise MissingAccessTokenError()
@@ -333,7 +353,9 @@ class Core:
                 retryable = call.idempotent
             except httpx.TransportError as exc:
                 failure = _transport_error(exc, call, request, self.secrets(call.secrets))
-                retryable = call.idempotent or isinstance(exc, _NOT_SENT)
+                retryable = not isinstance(failure, TLSError) and (
+                    call.idempotent or not failure.may_have_reached_server
+                )
             except RuntimeError as exc:
                 if http.is_closed:
                     raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
@@ -615,17 +637,38 @@ def _short_reason(exc: Exception) -> str:
     return str(exc)[:200]
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from, innermost last (bounded: no cycles)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 16:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _transport_error(
     exc: httpx.TransportError, call: Call, request: httpx.Request, secrets: tuple[str, ...]
 ) -> APIConnectionError:
-    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    """The typed error of a transport failure: a timeout, a TLS failure (never retried), a
+    name that does not resolve (the host named), or a connection that failed."""
+    causes = _causes(exc)
     detail = scrub(str(exc) or type(exc).__name__, secrets)
-    kind = "timed out" if cls is APITimeoutError else "connection failed"
+    cls: type[APIConnectionError] = APIConnectionError
+    if isinstance(exc, httpx.TimeoutException):
+        cls, kind = APITimeoutError, "timed out"
+    elif any(isinstance(cause, ssl.SSLError) for cause in causes):
+        cls, kind = TLSError, f"TLS handshake with {request.url.host} failed"
+    elif any(isinstance(cause, socket.gaierror) for cause in causes):
+        kind = f"could not resolve host {request.url.host!r}"
+    else:
+        kind = "connection failed"
     error = cls(
         f"{kind}: {detail} [{call.method} {call.shown}]",
         method=call.method,
         path=call.shown,
         request=request,
+        may_have_reached_server=not isinstance(exc, _NOT_SENT),
     )
     error.__cause__ = exc
     return error
@@ -646,6 +689,31 @@ def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "token unencrypted; use https:// or pass allow_insecure_http=True"
         )
     return str(url).rstrip("/")
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """`default_headers` as a dict, refused at once when a name is not an HTTP token or a
+    value holds CR, LF, NUL or another control character (every call would fail later)."""
+    if not isinstance(headers, Mapping):
+        raise InvalidArgumentError("default_headers must map header names to values")
+    checked = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise InvalidArgumentError(
+                f"default_headers: {name!r} is not a valid header name (letters, digits and "
+                "!#$%&'*+.^_`|~- only)"
+            )
+        if not isinstance(value, str) or _BAD_HEADER_VALUE.search(value):
+            raise InvalidArgumentError(
+                f"default_headers[{name!r}] must be a str without CR, LF, NUL or other control "
+                "characters"
+            )
+        checked[name] = value
+    return checked
 
 
 def _check_positive(value: float, what: str) -> float:

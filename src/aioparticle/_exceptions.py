@@ -4,15 +4,20 @@
 ParticleError                          base of everything raised on purpose
 ├── InvalidArgumentError (ValueError)  bad input, raised before any network I/O
 ├── ClientClosedError (RuntimeError)   the client was closed
+├── EventLoopError (RuntimeError)      the client was used from another event loop
 ├── MissingAccessTokenError            no token configured for an authenticated call
 ├── APIError                           .message .method .path .request
 │   ├── APIConnectionError             no response (DNS, refused, reset, protocol error)
-│   │   └── APITimeoutError            connect/read timeout or the per-call deadline
+│   │   │                              .may_have_reached_server
+│   │   ├── APITimeoutError            connect/read timeout or the per-call deadline
+│   │   └── TLSError                   the server's certificate or the TLS handshake failed
 │   ├── APIStatusError                 .status_code .response .body .error .error_description
 │   │   │                              .info .errors .retry_after
+│   │   ├── RedirectError 3xx          .location (redirects are never followed)
 │   │   ├── BadRequestError 400
 │   │   ├── AuthenticationError 401
 │   │   ├── PermissionDeniedError 403
+│   │   │   └── DeviceNotFoundError    403 "I didn't recognize that device name or ID"
 │   │   ├── NotFoundError 404
 │   │   │   ├── DeviceOfflineError     404 "timed out": device offline or unreachable
 │   │   │   ├── UnknownVariableError   404 "Unknown Variable: ..."
@@ -46,8 +51,10 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "DeviceNotFoundError",
     "DeviceOfflineError",
     "DeviceTimeoutError",
+    "EventLoopError",
     "InternalServerError",
     "InvalidArgumentError",
     "MissingAccessTokenError",
@@ -55,7 +62,9 @@ __all__ = [
     "ParticleError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "StreamError",
+    "TLSError",
     "UnknownFunctionError",
     "UnknownVariableError",
     "UnprocessableEntityError",
@@ -77,6 +86,14 @@ class InvalidArgumentError(ParticleError, ValueError):
 
 class ClientClosedError(ParticleError, RuntimeError):
     """The client (or the `httpx.AsyncClient` it was given) has been closed."""
+
+
+class EventLoopError(ParticleError, RuntimeError):
+    """The client was used from an event loop other than the one it was first used on.
+
+    A client's connections and locks belong to one event loop: create one client per loop
+    (for instance in the lifespan of the app or test that runs the loop).
+    """
 
 
 class MissingAccessTokenError(ParticleError):
@@ -118,11 +135,36 @@ class APIError(ParticleError):
 
 
 class APIConnectionError(APIError):
-    """No HTTP response was received: DNS failure, refused or reset connection, bad protocol."""
+    """No HTTP response was received: DNS failure, refused or reset connection, bad protocol.
+
+    `may_have_reached_server` is `False` only when the request certainly never left (the
+    connection could not be made): after any other failure the server may have acted on it,
+    so a call that must not run twice (a function call, a publish) should be checked, not
+    blindly repeated.
+    """
+
+    may_have_reached_server: bool
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        request: httpx.Request | None = None,
+        may_have_reached_server: bool = True,
+    ) -> None:
+        super().__init__(message, method=method, path=path, request=request)
+        self.may_have_reached_server = may_have_reached_server
 
 
 class APITimeoutError(APIConnectionError):
     """The request did not complete in time (connect, read, or the per-call deadline)."""
+
+
+class TLSError(APIConnectionError):
+    """The TLS handshake failed (an untrusted or expired certificate, a wrong host name):
+    permanent until the server or the trust store changes, so never retried."""
 
 
 class APIResponseValidationError(APIError):
@@ -201,8 +243,24 @@ class AuthenticationError(APIStatusError):
     """401: the access token is missing, invalid or expired."""
 
 
+class RedirectError(APIStatusError):
+    """3xx: the server redirected the call (aioparticle never follows a redirect from the API
+    origin, so that the token is never sent elsewhere); `.location` is where it pointed."""
+
+    @property
+    def location(self) -> str | None:
+        """The `Location` header, if any."""
+        location: str | None = self.response.headers.get("location")
+        return location
+
+
 class PermissionDeniedError(APIStatusError):
     """403: the token is valid but may not act on this device or resource (see `.info`)."""
+
+
+class DeviceNotFoundError(PermissionDeniedError):
+    """403 "I didn't recognize that device name or ID": no device of that id or name is
+    visible to the token (Particle answers 403, not 404, for an unknown device)."""
 
 
 class NotFoundError(APIStatusError):
@@ -319,9 +377,13 @@ def _jsonapi_messages(body: dict[str, Any]) -> list[str]:
     return messages
 
 
-def _status_class(status: int, error: str | None) -> type[APIStatusError]:
+def _status_class(status: int, error: str | None, info: str | None) -> type[APIStatusError]:
+    if status == 403 and info and "recognize that device" in info.lower():
+        return DeviceNotFoundError
+    if 300 <= status < 400:
+        return RedirectError
     if status == 404 and error:
-        lowered = error.lower()
+        lowered = error.lower().strip().rstrip(".")
         if lowered == "timed out" or "offline" in lowered or "not connected" in lowered:
             return DeviceOfflineError
         if lowered.startswith("unknown variable") or "variable not found" in lowered:
@@ -363,8 +425,10 @@ def make_status_error(
         message += f": {detail}"
     if info:
         message += f" ({info})"
+    cls = _status_class(response.status_code, error, info)
+    if cls is RedirectError:
+        message += f" (redirected to {_origin(response.headers.get('location'))}, not followed)"
     message = scrub(f"{message} [{method} {path}]", secrets)
-    cls = _status_class(response.status_code, error)
     return cls(
         message,
         response=response,
@@ -377,3 +441,13 @@ def make_status_error(
         errors=errors,
         retry_after=retry_after,
     )
+
+
+def _origin(location: str | None) -> str:
+    """The scheme and host a `Location` header points to (never its path or query)."""
+    if not location:
+        return "nowhere"
+    scheme, sep, rest = location.partition("://")
+    if not sep:
+        return "the same origin"
+    return f"{scheme}://{rest.split('/', 1)[0].rsplit('@', 1)[-1]}"

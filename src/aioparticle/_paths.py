@@ -16,6 +16,8 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
     "check_text",
+    "cloud_name",
+    "event_name",
     "positive_int",
     "product_segment",
     "scope_prefix",
@@ -109,6 +111,42 @@ def _segment_uncached(value: object, what: str, max_length: int, reserved: froze
 
 # Ids and names repeat across calls (a poller reads the same devices again and again).
 _segment = lru_cache(maxsize=4096)(_segment_uncached)
+
+
+_CLOUD_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_EVENT_NAME = re.compile(r"[\x21-\x7e]+")
+
+
+def _cloud_name_uncached(value: object, what: str) -> str:
+    text = check_text(value, what, max_length=MAX_NAME_LENGTH)
+    if not _CLOUD_NAME.fullmatch(text):
+        raise InvalidArgumentError(
+            f"{what} may only contain ASCII letters, digits, '_' and '-' (got {text!r})"
+        )
+    if text.lower() in DEVICE_RESERVED:
+        raise InvalidArgumentError(f"{what} must not be {text!r}: that names another endpoint")
+    return text
+
+
+_cloud_name = lru_cache(maxsize=4096)(_cloud_name_uncached)
+
+
+def cloud_name(value: object, what: str) -> str:
+    """Validate a cloud variable or function name: 1 to 64 ASCII letters, digits, `_`, `-`
+    (what Device OS accepts), safe in a path as it is."""
+    if type(value) is str:
+        return _cloud_name(value, what)
+    return _cloud_name_uncached(value, what)
+
+
+def event_name(value: object, what: str = "event name") -> str:
+    """Validate an event name to publish: 1 to 64 printable ASCII characters, no spaces."""
+    text = check_text(value, what, max_length=MAX_NAME_LENGTH)
+    if not _EVENT_NAME.fullmatch(text):
+        raise InvalidArgumentError(
+            f"{what} may only contain printable ASCII characters without spaces (got {text!r})"
+        )
+    return text
 
 
 def product_segment(product: ProductRef) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from email.utils import parsedate_to_datetime
 
@@ -12,6 +13,7 @@ __all__ = [
     "BASE_DELAY",
     "DEFAULT_MAX_RETRY_AFTER",
     "MAX_DELAY",
+    "MAX_SANE_RETRY_AFTER",
     "RETRYABLE_STATUSES",
     "backoff_delay",
     "is_idempotent_method",
@@ -24,10 +26,14 @@ BASE_DELAY = 0.5
 MAX_DELAY = 8.0
 DEFAULT_MAX_RETRY_AFTER = 60.0
 
-#: Statuses that may succeed when repeated: device timeout, rate limits, transient server errors.
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
+#: Statuses that may succeed when repeated: rate limits and transient server errors. Not 408:
+#: the device did not answer the cloud in time, and asking again only multiplies the wait.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+#: The longest `Retry-After` taken at its word (a day); anything longer is not a sane value.
+MAX_SANE_RETRY_AFTER = 86_400.0
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 
 
 def is_idempotent_method(method: str) -> bool:
@@ -45,25 +51,28 @@ def should_retry_status(status: int, *, idempotent: bool) -> bool:
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date), or `None`."""
+    """Seconds to wait from a `Retry-After` header, or `None` when it says nothing sane.
+
+    Accepted: delta-seconds (digits, optionally with a fraction) and an HTTP date (a past
+    date means now), up to `MAX_SANE_RETRY_AFTER`. A negative, signed, exponent, NaN, or
+    absurdly large value, or any other text, counts as no header at all.
+    """
     if value is None:
         return None
     value = value.strip()
     if not value:
         return None
-    try:
+    if _DELTA_SECONDS.fullmatch(value):
         seconds = float(value)
-    except ValueError:
+    else:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds or seconds == float("inf"):  # NaN or infinity
-        return None
-    return max(0.0, seconds)
+        seconds = max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return seconds if seconds <= MAX_SANE_RETRY_AFTER else None
 
 
 #: Doubling stops here: `2.0 ** 64` times any base is far past any cap, and never overflows.

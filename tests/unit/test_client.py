@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,12 +12,14 @@ import respx
 import aioparticle
 from aioparticle import (
     ClientClosedError,
+    EventLoopError,
     InvalidArgumentError,
     MissingAccessTokenError,
     ParticleClient,
     VariableValue,
 )
 from tests.conftest import API, TOKEN, load
+from tests.unit._wire import multipart_parts
 
 pytestmark = pytest.mark.anyio
 
@@ -324,3 +327,56 @@ def test_repr_hides_token() -> None:
     assert TOKEN not in repr(client._core.auth)
     view = client.with_options(access_token="another-secret-token")
     assert "another-secret-token" not in repr(view)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Particle-Tool": "tool\r\nX-Injected: 1"},
+        {"X-Particle-Tool": "tool\n"},
+        {"X-Particle-Tool": "to\x00ol"},
+        {"Bad Header": "v"},
+        {"X-Colon:": "v"},
+        {"X-Number": 5},
+    ],
+)
+def test_bad_default_headers_are_refused_at_construction(headers: dict[str, object]) -> None:
+    with pytest.raises(InvalidArgumentError, match="default_headers"):
+        ParticleClient(TOKEN, default_headers=headers)  # type: ignore[arg-type]
+    client = ParticleClient(TOKEN)
+    with pytest.raises(InvalidArgumentError, match="default_headers"):
+        client.with_options(default_headers=headers)  # type: ignore[arg-type]
+
+
+def test_a_client_used_from_a_second_event_loop_says_so() -> None:
+    import asyncio
+
+    import anyio
+
+    async def fetch(client: ParticleClient) -> object:
+        return await client.request("GET", "/v1/user")
+
+    with respx.mock(base_url=API) as router:
+        router.get("/v1/user").respond(json={"username": "me"})
+        client = ParticleClient(TOKEN, base_url=API)
+        assert asyncio.run(fetch(client)) == {"username": "me"}
+        with pytest.raises(EventLoopError, match="one client per event loop") as info:
+            asyncio.run(fetch(client))
+        assert isinstance(info.value, RuntimeError)
+        with pytest.raises(EventLoopError):
+            anyio.run(fetch, client, backend="trio")
+        assert router.calls.call_count == 1
+
+
+async def test_request_files_are_named_by_their_key(
+    client: ParticleClient, api: respx.MockRouter, tmp_path: Path
+) -> None:
+    firmware = tmp_path / "firmware-v2.bin"
+    firmware.write_bytes(b"\x00\x01")
+    route = api.post("/v1/x").respond(json={})
+    await client.request("POST", "/v1/x", files={"binary": firmware, "raw": b"abc"})
+    parts = multipart_parts(route.calls.last.request)
+    assert [(p.name, p.filename) for p in parts] == [
+        ("binary", "firmware-v2.bin"),
+        ("raw", "raw"),
+    ]

@@ -30,6 +30,7 @@ from aioparticle import (
     Devices,
     FunctionResult,
     InternalServerError,
+    InvalidArgumentError,
     NotFoundError,
     Page,
     ParticleClient,
@@ -373,18 +374,33 @@ async def test_device_id_is_sent_as_one_encoded_segment(
     check_request(only_request(api), "GET", path)
 
 
-async def test_product_slug_and_member_names_are_encoded(
+async def test_product_slug_and_device_names_are_encoded(
     client: ParticleClient, api: respx.MockRouter
 ) -> None:
     reply(api, load("variable.json"))
 
-    await client.devices.get_variable("my dev é", "temp é%", product="acme pro")
+    await client.devices.get_variable("my dev é", "temp_1-a", product="acme pro")
 
     check_request(
         only_request(api),
         "GET",
-        "/v1/products/acme%20pro/devices/my%20dev%20%C3%A9/temp%20%C3%A9%25",
+        "/v1/products/acme%20pro/devices/my%20dev%20%C3%A9/temp_1-a",
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["temp é", "temp 1", "🌡", "a+b", "a:b", "a.b", "a" * 65, "événement"]
+)
+@pytest.mark.parametrize("operation", ["get_variable", "call_function"])
+async def test_variable_and_function_names_outside_particles_set_are_refused(
+    client: ParticleClient, api: respx.MockRouter, name: str, operation: str
+) -> None:
+    call = getattr(client.devices, operation)
+    with pytest.raises(InvalidArgumentError) as caught:
+        await call(DEV, name)
+    message = str(caught.value)
+    assert "letters, digits, '_' and '-'" in message or "at most 64" in message
+    assert len(api.calls) == 0
 
 
 # --------------------------------------------------------------------------- PUT updates

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import respx
 
@@ -17,6 +20,7 @@ from aioparticle import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    DeviceNotFoundError,
     DeviceOfflineError,
     DeviceTimeoutError,
     InternalServerError,
@@ -25,6 +29,8 @@ from aioparticle import (
     ParticleError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
+    TLSError,
     UnknownFunctionError,
     UnknownVariableError,
     UnprocessableEntityError,
@@ -279,3 +285,142 @@ async def test_connection_refused_maps_to_connection_error() -> None:
     assert not isinstance(info.value, APITimeoutError)
     assert info.value.method == "GET" and info.value.path == f"/v1/devices/{DEVICE}"
     await client.aclose()
+
+
+async def test_unknown_device_is_a_typed_device_not_found_error(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    body = {
+        "ok": False,
+        "error": "Permission Denied",
+        "info": "I didn't recognize that device name or ID, try opening https://api.particle.io",
+    }
+    api.get(f"/v1/devices/{DEVICE}").respond(403, json=body)
+    with pytest.raises(DeviceNotFoundError) as info:
+        await strict_client.devices.get(DEVICE)
+    assert isinstance(info.value, PermissionDeniedError)  # existing handlers still catch it
+    assert info.value.status_code == 403
+
+
+async def test_other_permission_errors_stay_permission_denied(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/products/7").respond(403, json={"error": "Permission Denied"})
+    with pytest.raises(PermissionDeniedError) as info:
+        await strict_client.products.get(7)
+    assert not isinstance(info.value, DeviceNotFoundError)
+
+
+@pytest.mark.parametrize("text", ["Timed out.", "timed out", " Timed out. "])
+async def test_timed_out_with_or_without_full_stop_is_the_offline_case(
+    strict_client: ParticleClient, api: respx.MockRouter, text: str
+) -> None:
+    api.get(f"/v1/devices/{DEVICE}/temp").respond(404, json={"ok": False, "error": text})
+    with pytest.raises(DeviceOfflineError):
+        await strict_client.devices.get_variable(DEVICE, "temp")
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_redirect_is_a_typed_error_naming_the_target_origin(
+    strict_client: ParticleClient, api: respx.MockRouter, status: int
+) -> None:
+    target = "https://elsewhere.example:8443/v1/devices?access_token=x"
+    route = api.get("/v1/devices").respond(status, headers={"Location": target})
+    with pytest.raises(RedirectError) as info:
+        await strict_client.request("GET", "/v1/devices")
+    error = info.value
+    assert error.status_code == status
+    assert error.location == target
+    assert "redirected to https://elsewhere.example:8443, not followed" in str(error)
+    assert "access_token" not in str(error)
+    assert route.call_count == 1
+
+
+class _Failing(httpx.AsyncBaseTransport):
+    """A transport failing every request as httpx does, with the low-level cause chained."""
+
+    def __init__(self, cause: BaseException, failure: httpx.TransportError) -> None:
+        self.cause = cause
+        self.failure = failure
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        raise self.failure from self.cause
+
+
+async def test_a_name_that_does_not_resolve_is_named_in_the_message() -> None:
+    transport = _Failing(
+        socket.gaierror(-2, "Name or service not known"),
+        httpx.ConnectError("[Errno -2] Name or service not known"),
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = ParticleClient(TOKEN, base_url=API, max_retries=0, http_client=http)
+        with pytest.raises(APIConnectionError) as info:
+            await client.request("GET", "/v1/devices")
+    assert "could not resolve host 'api.particle.io'" in str(info.value)
+    assert info.value.may_have_reached_server is False
+
+
+async def test_a_certificate_failure_is_a_tls_error_and_never_retried(
+    sleeps: list[float],
+) -> None:
+    transport = _Failing(
+        ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate"),
+        httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = ParticleClient(TOKEN, base_url=API, max_retries=2, http_client=http)
+        with pytest.raises(TLSError) as info:
+            await client.request("GET", "/v1/devices")
+    assert "TLS handshake with api.particle.io failed" in str(info.value)
+    assert isinstance(info.value, APIConnectionError)
+    assert info.value.may_have_reached_server is False
+    assert transport.calls == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "reached"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("slow connect"), False),
+        (httpx.ReadError("reset"), True),
+        (httpx.ReadTimeout("slow answer"), True),
+        (httpx.RemoteProtocolError("closed early"), True),
+    ],
+)
+async def test_a_failed_action_says_whether_it_may_have_reached_the_server(
+    api: respx.MockRouter, failure: Exception, reached: bool
+) -> None:
+    api.post(f"/v1/devices/{DEVICE}/open").mock(side_effect=failure)
+    async with ParticleClient(TOKEN, base_url=API, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.devices.call_function(DEVICE, "open", "now")
+    assert info.value.may_have_reached_server is reached
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError(f"refused for {TOKEN}"), httpx.ReadError(f"reset: Bearer {TOKEN}")],
+)
+async def test_a_token_in_a_transport_error_text_is_scrubbed(
+    api: respx.MockRouter, failure: Exception
+) -> None:
+    api.get("/v1/devices").mock(side_effect=failure)
+    async with ParticleClient(TOKEN, base_url=API, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.request("GET", "/v1/devices")
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in repr(info.value)
+    assert "[redacted]" in str(info.value)
+
+
+async def test_a_bare_token_echoed_in_an_error_body_is_scrubbed(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/devices").respond(400, json={"error": f"bad token {TOKEN} given"})
+    with pytest.raises(BadRequestError) as info:
+        await strict_client.request("GET", "/v1/devices")
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in json.dumps(info.value.body)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from aioparticle import APIError, InternalServerError, ParticleClient
+from aioparticle import APIError, InternalServerError, InvalidArgumentError, ParticleClient
 from aioparticle.resources.events import stream_path
 from tests.unit._wire import BadInput, bad_input, bad_input_grid, check_request
 
@@ -123,6 +123,10 @@ BAD_INPUT = [
     bad_input("publish-name-spark-prefix", lambda c: c.events.publish("spark/custom")),
     bad_input("publish-name-SPARK", lambda c: c.events.publish("SPARK")),
     bad_input("publish-name-newline", lambda c: c.events.publish("bad\nname")),
+    bad_input("publish-name-space", lambda c: c.events.publish("door open")),
+    bad_input("publish-name-non-ascii", lambda c: c.events.publish("température")),
+    bad_input("publish-name-emoji", lambda c: c.events.publish("temp🌡")),
+    bad_input("publish-name-tab", lambda c: c.events.publish("a\tb")),
     bad_input("publish-data-too-long", lambda c: c.events.publish("ok", data="é" * 513)),
     bad_input("publish-data-int", lambda c: c.events.publish("ok", data=5)),
     bad_input("publish-ttl-negative", lambda c: c.events.publish("ok", ttl=-1)),
@@ -153,3 +157,20 @@ async def test_bad_input_is_rejected_before_any_request(
     client: ParticleClient, guard: respx.MockRouter, case: BadInput
 ) -> None:
     await case.check(client, guard)
+
+
+async def test_event_names_may_use_any_printable_ascii(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    route = api.post("/v1/devices/events").respond(json={"ok": True})
+    name = "a/b:c+d!~#%" + "x" * 53
+    await client.events.publish(name)
+    assert json.loads(route.calls.last.request.content)["name"] == name
+
+
+async def test_a_refused_event_name_message_says_what_is_allowed(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="printable ASCII characters without spaces"):
+        await client.events.publish("door open")
+    assert len(api.calls) == 0

@@ -15,6 +15,7 @@ from aioparticle import (
     CoreInfo,
     Device,
     FunctionResult,
+    Library,
     PageMeta,
     UpdatedDevice,
     VariableValue,
@@ -265,3 +266,23 @@ def test_parsed_models_compare_by_value() -> None:
 
     assert first == second
     assert first != Device.model_validate({**load("device.json"), "name": "other"})
+
+
+def test_a_library_version_with_null_dependencies_and_architectures_parses() -> None:
+    # particle-api-js's own library fixture carries `"dependencies": null`
+    library = Library.model_validate(
+        {
+            "type": "libraries",
+            "id": "neopixel",
+            "links": None,
+            "attributes": {
+                "name": "neopixel",
+                "version": "1.0.0",
+                "dependencies": None,
+                "architectures": None,
+            },
+        }
+    )
+    assert library.dependencies == {}
+    assert library.architectures == []
+    assert library.links.download is None

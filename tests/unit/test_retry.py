@@ -34,7 +34,7 @@ FN = f"/v1/devices/{DEVICE}/open"
 @pytest.mark.parametrize(
     ("status", "idempotent", "expected"),
     [
-        (408, True, True),
+        (408, True, False),  # the device did not answer: asking again multiplies the wait
         (429, True, True),
         (500, True, True),
         (502, True, True),
@@ -77,10 +77,17 @@ def test_idempotent_methods(method: str, expected: bool) -> None:
         ("", None),
         ("7", 7.0),
         ("1.5", 1.5),
-        ("-3", 0.0),
+        (" 12 ", 12.0),
+        ("86400", 86400.0),
+        ("-3", None),  # negative: not a sane value, so no header at all (not "retry at once")
+        ("+3", None),
+        ("1e3", None),
+        ("86401", None),  # more than a day
+        ("1" * 40, None),  # 40 digits
         ("soon", None),
         ("nan", None),
         ("inf", None),
+        ("Mon, 99 Foo 2025 99:99:99 GMT", None),
     ],
 )
 def test_parse_retry_after_seconds(header: str | None, expected: float | None) -> None:
@@ -116,7 +123,7 @@ def test_retry_delay_honours_retry_after_up_to_cap() -> None:
 # ---------------------------------------------------------------- client behaviour
 
 
-@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 async def test_idempotent_call_retried_then_succeeds(
     client: ParticleClient, api: respx.MockRouter, sleeps: list[float], status: int
 ) -> None:
@@ -294,13 +301,47 @@ async def test_429_without_retry_after_backs_off(
     assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
 
 
-async def test_device_timeout_408_retried_for_reads(
-    client: ParticleClient, api: respx.MockRouter
+async def test_device_timeout_408_is_not_retried(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
 ) -> None:
     route = api.get(VAR).respond(408, json={"error": "Timed out."})
     with pytest.raises(DeviceTimeoutError):
         await client.devices.get_variable(DEVICE, "temp")
-    assert route.call_count == 3
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+def test_parse_retry_after_far_future_date_is_not_sane() -> None:
+    now = time.time()
+    assert _retry.parse_retry_after(email.utils.formatdate(now + 2 * 86400, usegmt=True)) is None
+
+
+async def test_negative_retry_after_backs_off_instead_of_retrying_at_once(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    route = api.get(VAR).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "-10"}, json={"error": "x"}),
+            httpx.Response(200, json=load("variable.json")),
+        ]
+    )
+    assert (await client.devices.get_variable(DEVICE, "temp")).result == 21.5
+    assert route.call_count == 2
+    assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.5
+
+
+async def test_absurd_retry_after_is_ignored_not_fatal(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    route = api.get(VAR).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "9" * 40}, json={"error": "x"}),
+            httpx.Response(200, json=load("variable.json")),
+        ]
+    )
+    assert (await client.devices.get_variable(DEVICE, "temp")).result == 21.5
+    assert route.call_count == 2
+    assert len(sleeps) == 1 and sleeps[0] <= 0.5
 
 
 async def test_offline_device_404_not_retried(

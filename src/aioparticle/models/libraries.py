@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ._base import ParticleModel
 
@@ -44,6 +44,14 @@ class Library(ParticleModel):
     verified: bool | None = None
     installs: int | None = None
     links: LibraryLinks = Field(default_factory=LibraryLinks)
+
+    @field_validator("architectures", "dependencies", "links", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        # the registry sends `null` for a library without dependencies (or architectures)
+        if value is None:
+            return {"architectures": [], "dependencies": {}, "links": {}}[info.field_name or ""]
+        return value
 
     @model_validator(mode="before")
     @classmethod

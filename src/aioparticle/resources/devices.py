@@ -14,14 +14,12 @@ from .._files import file_part
 from .._pagination import AsyncPaginator, Page, page_parser
 from .._parsing import parse_ack, parse_adapter, parse_model
 from .._paths import (
-    DEVICE_RESERVED,
     MAX_FUNCTION_ARG_LENGTH,
     MAX_ID_LENGTH,
-    MAX_NAME_LENGTH,
     check_text,
+    cloud_name,
     product_segment,
     scope_prefix,
-    segment,
 )
 from ..models._base import ParticleModel
 from ..models.devices import (
@@ -103,8 +101,7 @@ def _device_path(device_id: object, product: ProductRef | None) -> str:
     return f"{scope_prefix(product)}/devices/{_device(device_id)}"
 
 
-def _member(name: object, what: str) -> str:
-    return segment(name, what, max_length=MAX_NAME_LENGTH, reserved=DEVICE_RESERVED)
+_member = cloud_name
 
 
 def _notes(notes: object) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from .._exceptions import InvalidArgumentError
 from .._hub import EventHub
 from .._parsing import parse_ack
-from .._paths import check_text, product_segment, scope_prefix, segment
+from .._paths import check_text, event_name, product_segment, scope_prefix, segment
 from .._sse import DEFAULT_MAX_FRAME_BYTES, MalformedFrame
 from .._stream import DEFAULT_BUFFER, DEFAULT_IDLE_TIMEOUT, EventStream, Reconnect
 from ._base import Resource
@@ -156,9 +156,9 @@ class Events(Resource):
         ttl: int | None = None,
         product: ProductRef | None = None,
     ) -> None:
-        """Publish an event (1-64 characters, not starting with `spark`; data up to 1024
-        bytes). Not retried once sent."""
-        check_text(name, "event name", max_length=MAX_EVENT_NAME_LENGTH)
+        """Publish an event: a name of 1-64 printable ASCII characters without spaces, not
+        starting with `spark`; data up to 1024 bytes of UTF-8. Not retried once sent."""
+        event_name(name)
         if name.lower().startswith("spark"):
             raise InvalidArgumentError("event names starting with 'spark' are reserved")
         body: dict[str, JSONValue] = {"name": name}
