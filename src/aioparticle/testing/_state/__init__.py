@@ -1,0 +1,114 @@
+"""The local cloud's world: accounts, tokens, products, devices, events and faults.
+
+Everything here is plain Python guarded by one lock, so a test can seed and drive the cloud from
+its own thread while the HTTP server reads it from the server thread. `CloudState` combines one
+mixin per API group (the modules of this package); the routes only parse requests, call one of
+its methods and answer.
+"""
+
+from __future__ import annotations
+
+from ._base import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    PLATFORMS,
+    Denied,
+    NotFound,
+    Refused,
+    iso,
+    page_of,
+    platform_id,
+    utcnow,
+    version_key,
+)
+from .auth import PUBLIC_CLIENTS, AuthMixin, OAuthClient, Token
+from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
+from .device_os import DeviceOsMixin, DeviceOsVersion
+from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
+from .events import EventsMixin, PublishedEvent, Subscriber
+from .faults import Fault, FaultsMixin, StreamFault
+from .libraries import (
+    LIBRARY_SCOPES,
+    LIBRARY_SORTS,
+    FakeLibrary,
+    FakeLibraryVersion,
+    LibrariesMixin,
+    make_library_archive,
+    read_library_properties,
+)
+from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
+from .serial_numbers import SerialNumbersMixin
+from .sims import SIM_ACTIONS, FakeSim, SimsMixin
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "DEFAULT_USERNAME",
+    "LIBRARY_SCOPES",
+    "LIBRARY_SORTS",
+    "PLATFORMS",
+    "PUBLIC_CLIENTS",
+    "SIM_ACTIONS",
+    "CloudState",
+    "CompileRequest",
+    "Denied",
+    "DeviceChanges",
+    "DeviceOsVersion",
+    "FakeDevice",
+    "FakeFirmware",
+    "FakeLibrary",
+    "FakeLibraryVersion",
+    "FakeOrg",
+    "FakeProduct",
+    "FakeSim",
+    "Fault",
+    "FirmwareRelease",
+    "FlashRequest",
+    "FunctionCall",
+    "NotFound",
+    "OAuthClient",
+    "PublishedEvent",
+    "Refused",
+    "StreamFault",
+    "Subscriber",
+    "Token",
+    "UploadedFile",
+    "VariableSource",
+    "fake_binary",
+    "iso",
+    "make_library_archive",
+    "page_of",
+    "platform_id",
+    "read_library_properties",
+    "utcnow",
+    "version_key",
+]
+
+#: The names the single-module state had for these.
+_PLATFORMS = PLATFORMS
+_platform = platform_id
+
+
+class CloudState(
+    AuthMixin,
+    DevicesMixin,
+    SerialNumbersMixin,
+    SimsMixin,
+    ProductsMixin,
+    EventsMixin,
+    LibrariesMixin,
+    BuildsMixin,
+    DeviceOsMixin,
+    FaultsMixin,
+):
+    """The data behind a local cloud.
+
+    Ids it hands out (products without an id, devices, organizations, binaries) come from its
+    own counters: two fresh states hand out the same ids, independently of each other.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        for client_id, secret in PUBLIC_CLIENTS.items():
+            self.add_oauth_client(client_id, secret)
+        self.token = self.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
+        self._seed_device_os()

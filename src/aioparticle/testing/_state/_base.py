@@ -1,0 +1,168 @@
+"""The local cloud state's foundation: the lock, the collections, per-instance ids, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from .auth import OAuthClient, Token
+    from .builds import CompileRequest, FlashRequest
+    from .device_os import DeviceOsVersion
+    from .devices import FakeDevice
+    from .events import PublishedEvent, Subscriber
+    from .faults import Fault, StreamFault
+    from .libraries import FakeLibrary
+    from .products import FakeOrg, FakeProduct
+    from .sims import FakeSim
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "DEFAULT_USERNAME",
+    "PLATFORMS",
+    "Denied",
+    "NotFound",
+    "Refused",
+    "StateBase",
+    "iso",
+    "page_of",
+    "platform_id",
+    "utcnow",
+    "version_key",
+]
+
+DEFAULT_USERNAME = "developer@example.com"
+DEFAULT_PASSWORD = "local-cloud-password"  # noqa: S105 - a fake account of the local cloud
+
+PLATFORMS = {
+    "argon": 12,
+    "boron": 13,
+    "bsom": 23,
+    "b5som": 25,
+    "tracker": 26,
+    "p2": 32,
+    "msom": 35,
+    "photon": 6,
+    "electron": 10,
+}
+
+_T = TypeVar("_T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], int, str]:
+    """Sort key of a semantic version: `1.2.10` > `1.2.9` > `1.2.9-rc.1`."""
+    main, dash, pre = version.partition("-")
+    numbers = tuple(int(n) if n.isdigit() else 0 for n in main.split("+")[0].split("."))
+    return numbers, 0 if dash else 1, pre
+
+
+def platform_id(platform: int | str) -> int:
+    """A platform id from an id or a name (`"boron"`)."""
+    if isinstance(platform, int):
+        return platform
+    try:
+        return PLATFORMS[platform.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown platform {platform!r}; use an id or one of {', '.join(sorted(PLATFORMS))}"
+        ) from None
+
+
+def page_of(items: Sequence[_T], page: int, size: int) -> list[_T]:
+    """Page `page` (from 1) of `items`, `size` items a page."""
+    return list(items[(page - 1) * size : page * size])
+
+
+class Refused(Exception):  # noqa: N818 - a refusal the wire reports, not a failure
+    """A request the cloud refuses, with the status and message the wire reports (and, for the
+    compiler, each of its `errors`). The routes give it the error body shape of their API."""
+
+    status = 400
+
+    def __init__(
+        self, message: str, *, status: int | None = None, errors: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+        if status is not None:
+            self.status = status
+
+
+class NotFound(Refused):
+    """The record the request names does not exist (or is not visible to it)."""
+
+    status = 404
+
+
+class Denied(Refused):
+    """The record exists but the request's token may not use it."""
+
+    status = 403
+
+    def __init__(self, message: str = "Permission Denied") -> None:
+        super().__init__(message)
+
+
+class StateBase:
+    """The collections of a local cloud, its lock and its id counters.
+
+    Every collection is public: tests seed and inspect them. The API groups' mixins (the other
+    modules of this package) query and change them under `lock`.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.users: dict[str, str] = {}
+        self.tokens: dict[str, Token] = {}
+        self.clients: dict[str, OAuthClient] = {}
+        self.devices: dict[str, FakeDevice] = {}
+        self.products: dict[int, FakeProduct] = {}
+        self.orgs: dict[str, FakeOrg] = {}
+        self.events: list[PublishedEvent] = []
+        self.subscribers: set[Subscriber] = set()
+        self.faults: list[Fault] = []
+        self.stream_faults: list[StreamFault] = []
+        #: when each event stream was opened (every path), oldest first
+        self.stream_opens: list[datetime] = []
+        #: every event written to an event stream, once per stream it was written to
+        self.delivered: list[PublishedEvent] = []
+        self.sims: dict[str, FakeSim] = {}
+        self.libraries: dict[str, FakeLibrary] = {}
+        #: compiled or registered firmware binaries by binary id
+        self.binaries: dict[str, bytes] = {}
+        self.device_os_versions: list[DeviceOsVersion] = []
+        #: every `POST /v1/binaries`, oldest first (refused ones too, with `ok` False)
+        self.compiles: list[CompileRequest] = []
+        #: every flash over `PUT .../devices/:device`, oldest first (refused ones with `ok` False)
+        self.flashes: list[FlashRequest] = []
+        #: every library archive download: (path, Authorization header or None), oldest first
+        self.archive_requests: list[tuple[str, str | None]] = []
+        self.username = DEFAULT_USERNAME
+        self.password = DEFAULT_PASSWORD
+        self._counters: dict[str, Iterator[int]] = {}
+
+    def _next_id(self, kind: str) -> int:
+        """The next number of `kind` (1, 2, ...): each state counts on its own."""
+        with self.lock:
+            return next(self._counters.setdefault(kind, itertools.count(1)))
+
+    def _hex_id(self, kind: str) -> str:
+        """The next id of `kind` shaped like a Particle id (24 hex digits): it looks random, but
+        the n-th id of a kind is the same in every state."""
+        number = self._next_id(kind)
+        return hashlib.blake2b(f"{kind}-{number}".encode(), digest_size=12).hexdigest()

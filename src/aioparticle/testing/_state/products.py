@@ -1,0 +1,336 @@
+"""Products: organizations, products, their firmware, firmware releases and team."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ._base import Denied, NotFound, Refused, StateBase, iso, platform_id, utcnow
+
+if TYPE_CHECKING:
+    from .auth import Token
+
+__all__ = ["FakeFirmware", "FakeOrg", "FakeProduct", "FirmwareRelease", "ProductsMixin"]
+
+
+@dataclass
+class FakeFirmware:
+    """A product firmware version (`CloudState.add_firmware()` or uploaded over HTTP)."""
+
+    product_id: int
+    version: int
+    title: str
+    data: bytes
+    description: str = ""
+    current: bool = False
+    uploaded_at: datetime = field(default_factory=utcnow)
+    uploaded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FirmwareRelease:
+    """One `PUT /v1/products/:product/firmware/release` the product received."""
+
+    version: int
+    product_default: bool | None
+    groups: tuple[str, ...]
+    intelligent: bool | None
+    username: str | None
+    at: datetime
+
+
+@dataclass
+class FakeProduct:
+    """A product: devices join it with `add_device(product=...)`; `members` may use its routes.
+
+    `firmware` maps version numbers to `FakeFirmware`; `releases` lists every firmware release
+    received, oldest first.
+    """
+
+    id: int
+    slug: str
+    name: str
+    platform_id: int
+    org: str | None = None
+    description: str = ""
+    members: set[str] = field(default_factory=set)
+    firmware: dict[int, FakeFirmware] = field(default_factory=dict)
+    releases: list[FirmwareRelease] = field(default_factory=list)
+
+
+@dataclass
+class FakeOrg:
+    """An organization owning products; `members` may open its event streams."""
+
+    id: str
+    slug: str
+    name: str
+    members: set[str] = field(default_factory=set)
+
+
+class ProductsMixin(StateBase):
+    """Organizations, products, their firmware and their team."""
+
+    # ------------------------------------------------------------- products and organizations
+
+    def add_product(
+        self,
+        id: int | None = None,
+        *,
+        slug: str | None = None,
+        name: str | None = None,
+        platform: int | str = "boron",
+        org: str | None = None,
+        members: Iterable[str] | None = None,
+    ) -> FakeProduct:
+        """Create a product the default user is a team member of (or `members`). Without `id`,
+        products are numbered 1001, 1002, ... in each state."""
+        with self.lock:
+            pid = id if id is not None else 1000 + self._next_id("product")
+            product = FakeProduct(
+                id=pid,
+                slug=slug or f"product-{pid}",
+                name=name or f"Product {pid}",
+                platform_id=platform_id(platform),
+                org=org,
+                members=set(members) if members is not None else {self.username},
+            )
+            self.products[pid] = product
+            return product
+
+    def add_org(
+        self, slug: str, *, name: str | None = None, members: Iterable[str] | None = None
+    ) -> FakeOrg:
+        with self.lock:
+            org = FakeOrg(
+                id=self._hex_id("org"),
+                slug=slug,
+                name=name or slug,
+                members=set(members) if members is not None else {self.username},
+            )
+            self.orgs[org.slug] = org
+            return org
+
+    def find_product(self, ref: int | str | FakeProduct) -> FakeProduct | None:
+        """A product by id, slug or the `FakeProduct` itself."""
+        with self.lock:
+            if isinstance(ref, FakeProduct):
+                return self.products.get(ref.id)
+            if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+                return self.products.get(int(ref))
+            return next((p for p in self.products.values() if p.slug == ref), None)
+
+    def _product(self, ref: int | str | FakeProduct) -> FakeProduct:
+        found = self.find_product(ref)
+        if found is None:
+            raise KeyError(f"no product {ref!r}: add_product() it first")
+        return found
+
+    def product_for(self, token: Token, ref: str) -> FakeProduct:
+        """The product `ref` (id or slug) if `token` is its own or its user is a team member.
+        Raises `NotFound` or `Denied`."""
+        with self.lock:
+            product = self.find_product(ref)
+            if product is None:
+                raise NotFound("Product not found")
+            if token.product_id != product.id and (
+                token.username is None or token.username not in product.members
+            ):
+                raise Denied
+            return product
+
+    def org_product_ids(self, username: str | None, ref: str) -> set[int]:
+        """The ids of the products of organization `ref` (slug or id) if `username` is one of
+        its members. Raises `NotFound` or `Denied`."""
+        with self.lock:
+            org = self.orgs.get(ref) or next((o for o in self.orgs.values() if o.id == ref), None)
+            if org is None:
+                raise NotFound("Organization not found")
+            if username not in org.members:
+                raise Denied
+            return {p.id for p in self.products.values() if p.org in (org.slug, org.id)}
+
+    def list_products(self, token: Token) -> list[dict[str, Any]]:
+        """The products `token` may use (its own, those its user is a member of), by id."""
+        with self.lock:
+            return [
+                self.product_json(p)
+                for p in sorted(self.products.values(), key=lambda p: p.id)
+                if p.id == token.product_id
+                or (token.username is not None and token.username in p.members)
+            ]
+
+    def product_json(self, product: FakeProduct) -> dict[str, Any]:
+        with self.lock:
+            devices = [d for d in self.devices.values() if d.product_id == product.id]
+            body: dict[str, Any] = {
+                "id": product.id,
+                "platform_id": product.platform_id,
+                "name": product.name,
+                "slug": product.slug,
+                "description": product.description,
+                "groups": sorted({group for d in devices for group in d.groups}),
+                "device_count": len(devices),
+            }
+            if product.org is not None:
+                body["org"] = product.org
+            return body
+
+    # ------------------------------------------------------------- product firmware
+
+    def add_firmware(
+        self,
+        product: int | str | FakeProduct,
+        version: int,
+        data: bytes,
+        *,
+        title: str | None = None,
+        description: str = "",
+        current: bool = False,
+        uploaded_by: str | None = None,
+    ) -> FakeFirmware:
+        """Add a firmware version to a product (id, slug or `FakeProduct`); `current=True` makes
+        it the product default (and no other). Raises `ValueError` if the version exists."""
+        with self.lock:
+            found = self._product(product)
+            if version in found.firmware:
+                raise ValueError(f"product {found.id} already has firmware version {version}")
+            firmware = FakeFirmware(
+                product_id=found.id,
+                version=version,
+                title=title if title is not None else f"Version {version}",
+                data=bytes(data),
+                description=description,
+                uploaded_by=uploaded_by or self.username,
+            )
+            found.firmware[version] = firmware
+            if current:
+                self.make_current(found, version)
+            return firmware
+
+    def make_current(self, product: int | str | FakeProduct, version: int) -> None:
+        """Make `version` the product's default firmware (and no other version)."""
+        with self.lock:
+            found = self._product(product)
+            for firmware in found.firmware.values():
+                firmware.current = firmware.version == version
+
+    def find_firmware(self, product: FakeProduct, ref: int | str) -> FakeFirmware:
+        """Version `ref` (a number, or its digits as a request gave them) of the product's
+        firmware. Raises `NotFound`."""
+        with self.lock:
+            found = product.firmware.get(int(ref)) if str(ref).isdigit() else None
+        if found is None:
+            raise NotFound(f"Firmware version {ref} not found")
+        return found
+
+    def list_firmware(self, product: FakeProduct) -> list[dict[str, Any]]:
+        """The product's firmware versions, newest first."""
+        with self.lock:
+            versions = sorted(product.firmware.values(), key=lambda f: f.version, reverse=True)
+            return [self.firmware_json(f) for f in versions]
+
+    def firmware_json(self, firmware: FakeFirmware) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "version": firmware.version,
+                "title": firmware.title,
+                "description": firmware.description,
+                "size": len(firmware.data),
+                "device_count": sum(
+                    1
+                    for d in self.devices.values()
+                    if d.product_id == firmware.product_id
+                    and d.firmware_version == firmware.version
+                ),
+                "current": firmware.current,
+                "uploaded_at": iso(firmware.uploaded_at),
+                "uploaded_by": firmware.uploaded_by,
+                "product_id": firmware.product_id,
+            }
+
+    def upload_firmware(
+        self,
+        product: FakeProduct,
+        version: str,
+        data: bytes,
+        *,
+        title: str,
+        description: str,
+        uploaded_by: str | None,
+    ) -> dict[str, Any]:
+        """Add a new firmware version (`version`: digits) to the product. Raises `Refused` if
+        the version exists."""
+        with self.lock:
+            if int(version) in product.firmware:
+                raise Refused(f"Firmware version {version} already exists")
+            firmware = self.add_firmware(
+                product,
+                int(version),
+                data,
+                title=title,
+                description=description,
+                uploaded_by=uploaded_by,
+            )
+            return self.firmware_json(firmware)
+
+    def update_firmware(
+        self, firmware: FakeFirmware, *, title: str | None, description: str | None
+    ) -> dict[str, Any]:
+        """Change the title and/or the description (None: unchanged) of a firmware version."""
+        with self.lock:
+            if title is not None:
+                firmware.title = title
+            if description is not None:
+                firmware.description = description
+            return self.firmware_json(firmware)
+
+    def release_firmware(
+        self,
+        product: FakeProduct,
+        version: int | str,
+        *,
+        product_default: bool | None,
+        groups: Iterable[str],
+        intelligent: bool | None,
+        username: str | None,
+    ) -> None:
+        """Record a release of firmware `version` (a number or its digits); as the product
+        default, make it current. Raises `NotFound` for an unknown version."""
+        with self.lock:
+            firmware = self.find_firmware(product, version)
+            product.releases.append(
+                FirmwareRelease(
+                    version=firmware.version,
+                    product_default=product_default,
+                    groups=tuple(groups),
+                    intelligent=intelligent,
+                    username=username,
+                    at=utcnow(),
+                )
+            )
+            if product_default:
+                self.make_current(product, firmware.version)
+
+    # ------------------------------------------------------------- product team
+
+    def list_team(self, product: FakeProduct) -> list[str]:
+        """The usernames of the product's team, sorted."""
+        with self.lock:
+            return sorted(product.members)
+
+    def invite_member(self, product: FakeProduct, username: str) -> None:
+        """Add `username` to the product's team. Raises `Refused` if already a member."""
+        with self.lock:
+            if username in product.members:
+                raise Refused(f"{username} is already a team member")
+            product.members.add(username)
+
+    def remove_member(self, product: FakeProduct, username: str) -> None:
+        """Remove `username` from the product's team. Raises `NotFound` if not a member."""
+        with self.lock:
+            if username not in product.members:
+                raise NotFound("Team member not found")
+            product.members.discard(username)
