@@ -11,9 +11,17 @@ import httpx
 from pydantic import BaseModel
 
 from . import _retry
-from ._core import Core, RequestOptions, Shared, SubClient, spell_out_options
+from ._core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Core,
+    RequestOptions,
+    Shared,
+    SubClient,
+    spell_out_options,
+)
 from ._exceptions import ClientClosedError, InvalidArgumentError
 from ._files import file_part
+from ._pagination import DEFAULT_MAX_PAGES
 from ._parsing import parse_json, parse_model
 from ._paths import validate_request_path
 from .resources.builds import Builds
@@ -75,6 +83,9 @@ class ParticleClient:
         client_id, client_secret: the OAuth client used by the token endpoints.
         default_headers: extra headers on every request (e.g. `X-Particle-Tool`).
         allow_insecure_http: permit `http://` to a non-loopback host.
+        max_pages: most pages one walk of a listing fetches (1000); past it, `PageLimitError`.
+        max_response_bytes: largest response body read, once decoded (8 MiB); a larger one
+            raises `ResponseTooLargeError`. Downloads stream and have no such limit.
     """
 
     #: Devices: list, inspect, rename, signal, variables, functions, product fleet operations.
@@ -112,6 +123,8 @@ class ParticleClient:
         client_secret: str = "particle-api",  # noqa: S107 - Particle's public default client
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if access_token is None:
             access_token = os.environ.get("PARTICLE_ACCESS_TOKEN") or None
@@ -144,6 +157,8 @@ class ParticleClient:
             client_secret=client_secret,
             default_headers=default_headers or {},
             allow_insecure_http=allow_insecure_http,
+            max_pages=max_pages,
+            max_response_bytes=max_response_bytes,
         )
         # the configuration was checked before a pool exists: a bad option leaks nothing
         owns_http = http_client is None
@@ -194,6 +209,8 @@ class ParticleClient:
         client_id: str | None = None,
         client_secret: str | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_pages: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> ParticleClient:
         """Return a view of this client with other options, sharing its connection pool.
 
@@ -220,6 +237,10 @@ class ParticleClient:
                 else core.default_headers
             ),
             allow_insecure_http=core.allow_insecure_http,
+            max_pages=max_pages if max_pages is not None else core.max_pages,
+            max_response_bytes=(
+                max_response_bytes if max_response_bytes is not None else core.max_response_bytes
+            ),
         )
         view_core.shared = core.shared
         view = object.__new__(type(self))

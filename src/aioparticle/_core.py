@@ -17,6 +17,7 @@ import logging
 import re
 import socket
 import ssl
+import sys
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,14 +42,19 @@ from ._exceptions import (
     EventLoopError,
     InvalidArgumentError,
     MissingAccessTokenError,
+    ResponseTooLargeError,
     TLSError,
     make_status_error,
     scrub,
 )
 from ._files import DownloadSink, open_parts
+from ._pagination import DEFAULT_MAX_PAGES
 from ._parsing import NotOkError, parse_status
 from ._paths import check_text, validate_request_path
 from ._version import __version__
+
+if sys.version_info < (3, 11):  # anyio depends on the backport there
+    from exceptiongroup import BaseExceptionGroup
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -85,6 +91,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Bytes read from a download at a time.
 _CHUNK_SIZE = 64 * 1024
+
+#: Largest JSON (non-download) response body read, once decoded: 8 MiB, far above any answer
+#: of the API, far below what would hurt a process.
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 
 class RequestOptions(TypedDict, total=False):
@@ -238,6 +248,8 @@ class Core:
         "default_headers",
         "headers",
         "httpx_timeout",
+        "max_pages",
+        "max_response_bytes",
         "max_retries",
         "max_retry_after",
         "shared",
@@ -259,7 +271,11 @@ class Core:
         client_secret: str,
         default_headers: Mapping[str, str],
         allow_insecure_http: bool,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        self.max_pages = _check_count(max_pages, "max_pages")
+        self.max_response_bytes = _check_count(max_response_bytes, "max_response_bytes")
         self.allow_insecure_http = allow_insecure_http
         self.auth = BearerAuth(access_token) if access_token is not None else None
         self.base_url = _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -328,15 +344,18 @@ class Core:
                 await limiter.acquire()
             try:
                 # a plain deadline scope: cheaper per call than anyio.fail_after
+                sent: httpx.Response | None = None
                 with anyio.CancelScope(deadline=anyio.current_time() + deadline) as scope:
-                    response = await http.send(
-                        request,
-                        auth=auth,
-                        follow_redirects=call.follow_redirects,
-                        stream=call.stream,
+                    sent = await http.send(
+                        request, auth=auth, follow_redirects=call.follow_redirects, stream=True
                     )
-                if scope.cancelled_caught:
+                    if not call.stream:
+                        await self._read_body(sent, call)
+                if scope.cancelled_caught or sent is None:
+                    if sent is not None:
+                        await _close(sent)
                     raise TimeoutError
+                response = sent
                 status = response.status_code
                 if 200 <= status < 300:
                     return await self._handle(call, response, handle)
@@ -360,12 +379,48 @@ class Core:
                 if http.is_closed:
                     raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
                 raise
+            except BaseExceptionGroup as group:
+                # trio connects in a nursery: a cancellation arrives wrapped in a group
+                cancelled = _only_cancellation(group)
+                if cancelled is None:
+                    raise
+                raise cancelled from None
             finally:
                 limiter.release()
             if not retryable or attempt >= max_retries:
                 raise failure
             await self._before_retry(failure, retry_after, attempt, max_retries, call)
             attempt += 1
+
+    async def _read_body(self, response: httpx.Response, call: Call) -> None:
+        """Read a (non-streamed) body, at most `max_response_bytes` of it once decoded."""
+        limit = self.max_response_bytes
+        try:
+            length = response.headers.get("content-length", "")
+            received = int(length) if length.isdigit() else 0
+            chunks = []
+            if received <= limit:
+                received = 0
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > limit:
+                        break
+                    chunks.append(chunk)
+        except BaseException:
+            await _close(response)
+            raise
+        if received > limit:
+            await _close(response)
+            raise ResponseTooLargeError(
+                f"the response body is over {limit:,} bytes (max_response_bytes); it was not "
+                f"read further [{call.method} {call.shown}]",
+                method=call.method,
+                path=call.shown,
+                request=response.request,
+                limit=limit,
+            )
+        # what `Response.aread()` does, bounded: `response.content` is the body from here on
+        response._content = b"".join(chunks)
 
     @staticmethod
     async def _handle(
@@ -610,6 +665,22 @@ class _BodyParser:
             ) from exc
 
 
+def _only_cancellation(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The cancellation a group holds, when that is all it holds."""
+    cancelled = anyio.get_cancelled_exc_class()
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        else:
+            leaves.append(current)
+    if leaves and all(isinstance(leaf, cancelled) for leaf in leaves):
+        return leaves[-1]
+    return None
+
+
 async def _close(response: httpx.Response) -> None:
     with anyio.CancelScope(shield=True):
         await response.aclose()
@@ -714,6 +785,12 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
             )
         checked[name] = value
     return checked
+
+
+def _check_count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{what} must be an int >= 1, got {value!r}")
+    return value
 
 
 def _check_positive(value: float, what: str) -> float:

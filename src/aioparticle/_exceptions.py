@@ -6,6 +6,7 @@ ParticleError                          base of everything raised on purpose
 ├── ClientClosedError (RuntimeError)   the client was closed
 ├── EventLoopError (RuntimeError)      the client was used from another event loop
 ├── MissingAccessTokenError            no token configured for an authenticated call
+├── PageLimitError                     a listing went on past `max_pages` pages
 ├── APIError                           .message .method .path .request
 │   ├── APIConnectionError             no response (DNS, refused, reset, protocol error)
 │   │   │                              .may_have_reached_server
@@ -62,7 +63,9 @@ __all__ = [
     "ParticleError",
     "PermissionDeniedError",
     "RateLimitError",
+    "PageLimitError",
     "RedirectError",
+    "ResponseTooLargeError",
     "StreamError",
     "TLSError",
     "UnknownFunctionError",
@@ -106,6 +109,21 @@ class MissingAccessTokenError(ParticleError):
         ),
     ) -> None:
         super().__init__(message)
+
+
+class PageLimitError(ParticleError):
+    """A listing kept announcing more pages after `max_pages` of them: the walk stopped.
+
+    Raise the limit with `client.with_options(max_pages=...)` if a listing really is that
+    long; a server that never stops announcing pages cannot make a walk endless.
+    """
+
+    def __init__(self, max_pages: int) -> None:
+        super().__init__(
+            f"the listing went on past {max_pages} pages (max_pages); raise it with "
+            "client.with_options(max_pages=...) if the listing really is that long"
+        )
+        self.max_pages = max_pages
 
 
 class APIError(ParticleError):
@@ -180,6 +198,17 @@ class APIResponseValidationError(APIError):
         self.response = response
         self.body = body
         self.status_code = response.status_code
+
+
+class ResponseTooLargeError(APIError):
+    """A response body was larger than the client's `max_response_bytes`; it was not read
+    further (downloads stream to memory or a file and have no such limit)."""
+
+    def __init__(
+        self, message: str, *, method: str, path: str, request: httpx.Request, limit: int
+    ) -> None:
+        super().__init__(message, method=method, path=path, request=request)
+        self.limit = limit
 
 
 class StreamError(ParticleError):

@@ -8,13 +8,41 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
 
+from ._exceptions import InvalidArgumentError, PageLimitError
 from ._paths import positive_int
 from .models._base import ParticleModel
 
 if TYPE_CHECKING:
     from .types import QueryValue
 
-__all__ = ["AsyncPaginator", "Page", "PageMeta", "ParsedPage", "page_parser", "paginate"]
+__all__ = [
+    "DEFAULT_MAX_PAGES",
+    "MAX_PER_PAGE",
+    "AsyncPaginator",
+    "Page",
+    "PageMeta",
+    "ParsedPage",
+    "page_parser",
+    "page_size",
+    "paginate",
+]
+
+#: Most items Particle serves in one page of a listing.
+MAX_PER_PAGE = 100
+#: Pages one walk fetches at most (`ParticleClient(max_pages=...)` changes it): a server that
+#: keeps announcing more pages cannot make a walk endless.
+DEFAULT_MAX_PAGES = 1000
+
+
+def page_size(per_page: object) -> int:
+    """Check a page size: an int from 1 to `MAX_PER_PAGE`."""
+    size = positive_int(per_page, "per_page")
+    if size > MAX_PER_PAGE:
+        raise InvalidArgumentError(
+            f"per_page must be at most {MAX_PER_PAGE} (Particle's largest page), got {size}"
+        )
+    return size
+
 
 T = TypeVar("T")
 
@@ -50,7 +78,10 @@ class Page(Generic[T]):
 
     @property
     def next_page(self) -> int | None:
-        """The number of the page after this one, or `None` when this is the last."""
+        """The number of the page after this one, or `None` when this is the last (an empty
+        page is the last, whatever the metadata claims)."""
+        if not self.items:
+            return None
         meta = self.meta
         if meta is not None:
             if meta.has_more is False:
@@ -87,37 +118,53 @@ class AsyncPaginator(Generic[T]):
     are reached, so breaking out of the loop stops further requests.
     """
 
-    __slots__ = ("_fetch", "_first")
+    __slots__ = ("_fetch", "_first", "_max_pages")
 
     def __init__(
-        self, fetch: Callable[[int | None], Awaitable[Page[T]]], *, first_page: int | None = None
+        self,
+        fetch: Callable[[int | None], Awaitable[Page[T]]],
+        *,
+        first_page: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self._fetch = fetch
         self._first = first_page
+        self._max_pages = max_pages
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(self._first).__await__()
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Iterate over pages, fetching each when it is reached."""
-        return _PageIterator(self._fetch, self._first)
+        """Iterate over pages, fetching each when it is reached. A walk stops at the first
+        empty page and raises `PageLimitError` past the client's `max_pages`."""
+        return _PageIterator(self._fetch, self._first, self._max_pages)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _ItemIterator(_PageIterator(self._fetch, self._first))
+        return _ItemIterator(_PageIterator(self._fetch, self._first, self._max_pages))
 
 
 class _PageIterator(AsyncIterator[Page[T]]):
-    __slots__ = ("_fetch", "_next", "_started")
+    __slots__ = ("_fetch", "_fetched", "_max_pages", "_next", "_started")
 
-    def __init__(self, fetch: Callable[[int | None], Awaitable[Page[T]]], first: int | None):
+    def __init__(
+        self,
+        fetch: Callable[[int | None], Awaitable[Page[T]]],
+        first: int | None,
+        max_pages: int,
+    ) -> None:
         self._fetch = fetch
         self._next = first
         self._started = False
+        self._fetched = 0
+        self._max_pages = max_pages
 
     async def __anext__(self) -> Page[T]:
         if self._started and self._next is None:
             raise StopAsyncIteration
+        if self._fetched >= self._max_pages:
+            raise PageLimitError(self._max_pages)
         page = await self._fetch(self._next)
+        self._fetched += 1
         self._started = True
         following = page.next_page
         self._next = following if following is not None and following > page.number else None
@@ -183,6 +230,7 @@ def paginate(
     per_page: int | None = None,
     page_param: str = "page",
     size_param: str = "per_page",
+    max_pages: int = DEFAULT_MAX_PAGES,
 ) -> AsyncPaginator[T]:
     """The paginator of a `GET` listing that takes a page number in `page_param` and a page
     size in `size_param`; `page` and `per_page` are checked here, before any request.
@@ -193,7 +241,7 @@ def paginate(
     """
     query = {k: v for k, v in (params or {}).items() if v is not None}
     if per_page is not None:
-        query[size_param] = positive_int(per_page, "per_page")
+        query[size_param] = page_size(per_page)
     if page is not None:
         positive_int(page, "page")
     size = per_page
@@ -213,4 +261,4 @@ def paginate(
             previous = items
         return Page(items, meta=meta, number=number, per_page=size)
 
-    return AsyncPaginator(fetch, first_page=page)
+    return AsyncPaginator(fetch, first_page=page, max_pages=max_pages)

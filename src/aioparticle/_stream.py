@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -150,6 +151,16 @@ class EventStream:
             f"<EventStream {self.path} {state} events={self.events_received} "
             f"reconnects={self.reconnects}>"
         )
+
+    def __del__(self) -> None:
+        # like an unclosed file or socket: the connection is only released by the collector
+        if self._response is not None and not self._closed:
+            warnings.warn(
+                f"unclosed event stream {self.path}: use `async with` or call aclose()",
+                ResourceWarning,
+                source=self,
+                stacklevel=2,
+            )
 
     @property
     def connected(self) -> bool:

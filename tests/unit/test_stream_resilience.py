@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import warnings
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -12,6 +14,8 @@ import pytest
 import respx
 
 from aioparticle import (
+    APIConnectionError,
+    AuthenticationError,
     Event,
     MalformedFrame,
     ParticleClient,
@@ -198,3 +202,62 @@ async def test_a_raising_hub_filter_skips_that_subscriber_only(
                 assert (await picky.__anext__()).name == "b"
                 assert [(await everyone.__anext__()).name for _ in range(2)] == ["a", "b"]
     assert any("subscription filter" in r.getMessage() for r in caplog.records)
+
+
+def forget(held: list[object]) -> None:
+    """Drop the only references to what `held` holds, and collect it."""
+    held.clear()
+    gc.collect()
+
+
+async def test_a_stream_abandoned_open_warns_like_an_unclosed_file(
+    api: respx.MockRouter, clock: list[float]
+) -> None:
+    api.get(PATH).mock(side_effect=answers(sse("one", "two")))
+    async with ParticleClient(TOKEN, base_url=API) as client:
+        held = [client.events.stream(device="mine")]
+        assert (await held[0].__anext__()).name == "one"  # bare iteration: open, never closed
+        with pytest.warns(ResourceWarning, match="unclosed event stream /v1/devices/events"):
+            forget(held)
+
+
+async def test_a_closed_stream_is_collected_silently(
+    api: respx.MockRouter, clock: list[float]
+) -> None:
+    api.get(PATH).mock(side_effect=answers(sse("one")))
+    async with ParticleClient(TOKEN, base_url=API) as client:
+        held = [client.events.stream(device="mine")]
+        await held[0].__anext__()
+        await held[0].aclose()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            forget(held)
+
+
+async def test_a_401_ends_the_stream_without_a_reconnect(
+    api: respx.MockRouter, clock: list[float]
+) -> None:
+    route = api.get(PATH).mock(
+        side_effect=answers(sse("one"), httpx.Response(401, json={"error": "invalid_token"}))
+    )
+    async with ParticleClient(TOKEN, base_url=API) as client:
+        with pytest.raises(AuthenticationError):
+            await take(client, 2)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError(f"refused: Bearer {TOKEN}"), httpx.ReadTimeout(f"slow {TOKEN}")],
+)
+async def test_a_token_in_a_stream_open_failure_is_scrubbed(
+    api: respx.MockRouter, clock: list[float], failure: Exception
+) -> None:
+    api.get(PATH).mock(side_effect=failure)
+    async with ParticleClient(TOKEN, base_url=API) as client:
+        stream = client.events.stream(device="mine", reconnect=False)
+        with pytest.raises(APIConnectionError) as info:
+            await stream.__aenter__()
+        await stream.aclose()
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in repr(info.value)

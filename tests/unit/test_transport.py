@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import time
 
 import anyio
@@ -177,3 +179,33 @@ async def test_token_only_in_authorization_header_and_never_logged(
     for record in caplog.records:
         assert TOKEN not in record.getMessage()
         assert TOKEN not in repr(record.args)
+
+
+async def test_cancelling_a_call_while_it_connects_raises_the_plain_cancellation() -> None:
+    # a listener whose backlog is full: connecting to it hangs until the call is cancelled
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    seen: list[BaseException] = []
+    try:
+        async with ParticleClient(TOKEN, base_url=f"http://127.0.0.1:{port}") as client:
+            with anyio.move_on_after(0.3) as scope:
+                try:
+                    await client.devices.get_variable(DEVICE, "temp")
+                except BaseException as exc:
+                    seen.append(exc)
+                    raise
+        assert scope.cancelled_caught
+        assert len(seen) == 1
+        assert isinstance(seen[0], anyio.get_cancelled_exc_class()), repr(seen[0])
+    finally:
+        for sock in (listener, *fillers):
+            sock.close()

@@ -61,6 +61,7 @@ class Resource:
             per_page=per_page,
             page_param=page_param,
             size_param=size_param,
+            max_pages=self._core.max_pages,
         )
 
     def _require_product(self, product: ProductRef | None) -> ProductRef:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
-from .._pagination import AsyncPaginator, Page, page_parser
+from .._pagination import AsyncPaginator, Page, page_parser, page_size
 from .._parsing import parse_ack, parse_adapter, parse_model
 from .._paths import (
     MAX_FUNCTION_ARG_LENGTH,
@@ -182,7 +182,7 @@ class Devices(Resource):
             if sort_attr is None
             else check_text(sort_attr, "sort_attr", max_length=64),
             "sortDir": None if sort_dir is None else _sort_dir(sort_dir),
-            "per_page": None if per_page is None else positive_int(per_page, "per_page"),
+            "per_page": None if per_page is None else page_size(per_page),
         }
         if page is not None:
             positive_int(page, "page")

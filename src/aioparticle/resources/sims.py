@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
-from .._pagination import AsyncPaginator, Page, page_parser
+from .._pagination import AsyncPaginator, Page, page_parser, page_size
 from .._parsing import parse_ack, parse_model, parse_status
 from .._paths import MAX_ID_LENGTH, scope_prefix
 from ..models.sims import FleetDataUsage, Sim, SimDataUsage
@@ -62,7 +62,7 @@ class Sims(Resource):
             "deviceName": None
             if device_name is None
             else short_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
-            "per_page": None if per_page is None else positive_int(per_page, "per_page"),
+            "per_page": None if per_page is None else page_size(per_page),
         }
         if page is not None:
             positive_int(page, "page")

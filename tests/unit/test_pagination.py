@@ -1,0 +1,141 @@
+"""`_pagination`: every page walk is bounded (empty page, page cap, page size), and response
+bodies are bounded by `max_response_bytes`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from aioparticle import (
+    InvalidArgumentError,
+    PageLimitError,
+    ParticleClient,
+    ResponseTooLargeError,
+)
+from aioparticle._pagination import DEFAULT_MAX_PAGES, MAX_PER_PAGE
+from tests.conftest import API, TOKEN
+
+pytestmark = pytest.mark.anyio
+
+PRODUCT_DEVICES = "/v1/products/acme/devices"
+
+
+def device(n: int) -> dict[str, object]:
+    return {"id": f"{n:024x}", "name": f"d{n}", "platform_id": 6}
+
+
+async def test_an_empty_page_ends_the_walk_whatever_total_pages_says(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        items = [device(1), device(2)] if page == 1 else []
+        return httpx.Response(200, json={"devices": items, "meta": {"total_pages": 99}})
+
+    route = api.get(PRODUCT_DEVICES).mock(side_effect=answer)
+    got = [d.id async for d in client.devices.list(product="acme")]
+    assert got == [f"{1:024x}", f"{2:024x}"]
+    assert route.call_count == 2
+
+
+async def test_a_walk_that_never_ends_stops_at_max_pages(api: respx.MockRouter) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        # total_pages keeps growing: the server always claims one more page
+        return httpx.Response(
+            200, json={"devices": [device(page)], "meta": {"total_pages": page + 1}}
+        )
+
+    route = api.get(PRODUCT_DEVICES).mock(side_effect=answer)
+    async with ParticleClient(TOKEN, base_url=API, max_pages=5) as client:
+        seen = []
+        with pytest.raises(PageLimitError, match="past 5 pages") as info:
+            async for item in client.devices.list(product="acme"):
+                seen.append(item)
+    assert info.value.max_pages == 5
+    assert len(seen) == 5
+    assert route.call_count == 5
+
+
+async def test_max_pages_has_a_documented_default_and_a_view_can_raise_it(
+    client: ParticleClient,
+) -> None:
+    assert DEFAULT_MAX_PAGES == 1000
+    assert client._core.max_pages == DEFAULT_MAX_PAGES
+    assert client.with_options(max_pages=5000)._core.max_pages == 5000
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.devices.list(product="acme", per_page=MAX_PER_PAGE + 1),
+        lambda c: c.sims.list(product="acme", per_page=1000),
+        lambda c: c.libraries.list(per_page=101),
+        lambda c: c.libraries.list_versions("neopixel", per_page=500),
+        lambda c: c.products.locations.list(product="acme", per_page=101),
+        lambda c: c.device_os.list(per_page=101),
+    ],
+)
+async def test_per_page_above_the_api_maximum_is_refused_before_any_request(
+    client: ParticleClient, api: respx.MockRouter, call: object
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="per_page must be at most 100"):
+        call(client)  # type: ignore[operator]
+    assert len(api.calls) == 0
+
+
+async def test_per_page_of_exactly_the_maximum_is_sent(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    route = api.get(PRODUCT_DEVICES).respond(json={"devices": [], "meta": {"total_pages": 1}})
+    await client.devices.list(product="acme", per_page=MAX_PER_PAGE)
+    assert route.calls.last.request.url.params["per_page"] == "100"
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, "10", 1.5])
+async def test_bad_max_pages_and_max_response_bytes_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="max_pages"):
+        ParticleClient(TOKEN, max_pages=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="max_response_bytes"):
+        ParticleClient(TOKEN, max_response_bytes=bad)  # type: ignore[arg-type]
+
+
+async def test_a_body_over_the_cap_raises_a_typed_error_without_being_read_whole(
+    api: respx.MockRouter,
+) -> None:
+    sent: list[int] = []
+
+    async def endless() -> object:
+        for _ in range(1000):  # 64 MB if it were read to the end
+            sent.append(1)
+            yield b"[" + b"0," * 32_767 + b"0]"
+
+    json_type = {"content-type": "application/json"}
+    api.get("/v1/devices").mock(
+        return_value=httpx.Response(200, headers=json_type, content=endless())
+    )
+    async with ParticleClient(TOKEN, base_url=API, max_response_bytes=1_000_000) as client:
+        with pytest.raises(ResponseTooLargeError, match="over 1,000,000 bytes") as info:
+            await client.request("GET", "/v1/devices")
+    assert info.value.limit == 1_000_000
+    assert len(sent) < 20  # it stopped reading soon after the cap
+
+
+async def test_a_declared_length_over_the_cap_is_refused_before_reading(
+    api: respx.MockRouter,
+) -> None:
+    body = b"[" + b"1," * 600_000 + b"1]"
+    api.get("/v1/devices").respond(200, content=body, headers={"content-type": "application/json"})
+    async with ParticleClient(TOKEN, base_url=API, max_response_bytes=1_000_000) as client:
+        with pytest.raises(ResponseTooLargeError):
+            await client.request("GET", "/v1/devices")
+        view = client.with_options(max_response_bytes=2_000_000)
+        assert len(await view.request("GET", "/v1/devices")) == 600_001
+
+
+async def test_a_too_large_error_body_is_bounded_too(api: respx.MockRouter) -> None:
+    api.get("/v1/devices").respond(502, content=b"<html>" + b"x" * 2_000_000)
+    async with ParticleClient(TOKEN, base_url=API, max_retries=0, max_response_bytes=10_000) as c:
+        with pytest.raises(ResponseTooLargeError):
+            await c.request("GET", "/v1/devices")
