@@ -136,9 +136,10 @@ def spell_out_options(func: F) -> F:
     return func
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
-    """One request as `Core.send` sends it (and re-sends it on a retry)."""
+    """One request as `Core.send` sends it (and re-sends it on a retry); never changed once
+    made (not frozen only because a frozen dataclass is slower to build, once per call)."""
 
     method: str
     url: str
@@ -395,17 +396,14 @@ class Core:
     async def _read_body(self, response: httpx.Response, call: Call) -> None:
         """Read a (non-streamed) body, at most `max_response_bytes` of it once decoded."""
         limit = self.max_response_bytes
+        chunks = []
+        received = 0
         try:
-            length = response.headers.get("content-length", "")
-            received = int(length) if length.isdigit() else 0
-            chunks = []
-            if received <= limit:
-                received = 0
-                async for chunk in response.aiter_bytes():
-                    received += len(chunk)
-                    if received > limit:
-                        break
-                    chunks.append(chunk)
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > limit:
+                    break
+                chunks.append(chunk)
         except BaseException:
             await _close(response)
             raise
@@ -420,7 +418,7 @@ class Core:
                 limit=limit,
             )
         # what `Response.aread()` does, bounded: `response.content` is the body from here on
-        response._content = b"".join(chunks)
+        response._content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     @staticmethod
     async def _handle(

@@ -122,7 +122,7 @@ async def test_a_body_over_the_cap_raises_a_typed_error_without_being_read_whole
     assert len(sent) < 20  # it stopped reading soon after the cap
 
 
-async def test_a_declared_length_over_the_cap_is_refused_before_reading(
+async def test_the_cap_is_per_client_and_a_view_can_raise_it(
     api: respx.MockRouter,
 ) -> None:
     body = b"[" + b"1," * 600_000 + b"1]"
