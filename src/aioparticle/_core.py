@@ -380,6 +380,9 @@ class Core:
                 if http.is_closed:
                     raise ClientClosedError("the underlying httpx.AsyncClient is closed") from exc
                 raise
+            except APIError as exc:  # raised by the handler (a body that is not what it should be)
+                _conceal(exc, call)
+                raise
             except BaseExceptionGroup as group:
                 # trio connects in a nursery: a cancellation arrives wrapped in a group
                 cancelled = _only_cancellation(group)
@@ -389,7 +392,7 @@ class Core:
             finally:
                 limiter.release()
             if not retryable or attempt >= max_retries:
-                raise failure
+                raise _conceal(failure, call)
             await self._before_retry(failure, retry_after, attempt, max_retries, call)
             attempt += 1
 
@@ -477,7 +480,7 @@ class Core:
         asked for a longer wait than this client honours."""
         delay = _retry.retry_delay(attempt, retry_after, max_retry_after=self.max_retry_after)
         if delay is None:
-            raise failure
+            raise _conceal(failure, call)
         logger.debug(
             "retrying %s %s in %.2fs (retry %d of %d) after: %s",
             call.method,
@@ -661,6 +664,43 @@ class _BodyParser:
                 method=call.method,
                 path=call.shown,
             ) from exc
+
+
+#: Headers whose values are credentials: an exception keeps them as "[redacted]".
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _conceal(error: APIError, call: Call) -> APIError:
+    """Give `error` (and its response) a copy of the request without credentials: no
+    `Authorization` value, and no body when the body carried a secret (a password, the OAuth
+    client secret). Everything else is kept for debugging."""
+    request = error.request
+    if request is None or request.extensions.get("aioparticle_concealed"):
+        return error
+    headers = [
+        (name, "[redacted]" if name.lower() in _SECRET_HEADERS else value)
+        for name, value in request.headers.multi_items()
+        if name.lower() != "content-length"
+    ]
+    content = b""
+    secret_body = bool(call.secrets) or "client_secret" in (call.data or {})
+    if not secret_body:
+        try:
+            content = request.content
+        except httpx.RequestNotRead:  # a streamed upload: not kept
+            content = b""
+    safe = httpx.Request(
+        request.method,
+        request.url,
+        headers=headers,
+        content=content,
+        extensions={"aioparticle_concealed": True},
+    )
+    error.request = safe
+    response = getattr(error, "response", None)
+    if isinstance(response, httpx.Response):
+        response.request = safe
+    return error
 
 
 def _only_cancellation(group: BaseExceptionGroup[BaseException]) -> BaseException | None:

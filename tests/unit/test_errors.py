@@ -424,3 +424,56 @@ async def test_a_bare_token_echoed_in_an_error_body_is_scrubbed(
         await strict_client.request("GET", "/v1/devices")
     assert TOKEN not in str(info.value)
     assert TOKEN not in json.dumps(info.value.body)
+
+
+def assert_request_kept_without_secrets(error: APIError, *secrets: str) -> None:
+    request = error.request
+    assert request is not None
+    assert request.headers.get("authorization") in (None, "[redacted]")
+    shown = repr(request) + repr(dict(request.headers)) + request.content.decode(errors="replace")
+    for secret in (TOKEN, *secrets):
+        assert secret not in shown
+    response = getattr(error, "response", None)
+    if response is not None:
+        assert response.request is request
+
+
+async def test_a_status_error_keeps_the_request_without_the_token(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.put(f"/v1/devices/{DEVICE}").respond(400, json={"error": "nope"})
+    with pytest.raises(BadRequestError) as info:
+        await strict_client.devices.rename(DEVICE, "porch")
+    assert_request_kept_without_secrets(info.value)
+    assert info.value.request is not None
+    assert info.value.request.headers["authorization"] == "[redacted]"
+    assert json.loads(info.value.request.content) == {"name": "porch"}  # kept: no secret in it
+    assert info.value.request.url.path == f"/v1/devices/{DEVICE}"
+
+
+async def test_connection_and_validation_errors_keep_the_request_without_the_token(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.get(f"/v1/devices/{DEVICE}").mock(side_effect=httpx.ReadError("reset"))
+    with pytest.raises(APIConnectionError) as dropped:
+        await strict_client.devices.get(DEVICE)
+    assert_request_kept_without_secrets(dropped.value)
+    api.get(f"/v1/devices/{DEVICE}/temp").respond(json={"unexpected": True})
+    with pytest.raises(APIResponseValidationError) as invalid:
+        await strict_client.devices.get_variable(DEVICE, "temp")
+    assert_request_kept_without_secrets(invalid.value)
+
+
+async def test_a_customers_password_and_client_secret_stay_out_of_the_kept_request(
+    api: respx.MockRouter,
+) -> None:
+    secret = "client-secret-value-0123456789"
+    password = "hunter2-but-longer"
+    api.post("/v1/products/7/customers").respond(400, json={"error": f"bad {password}"})
+    async with ParticleClient(
+        TOKEN, base_url=API, max_retries=0, client_id="app", client_secret=secret
+    ) as client:
+        with pytest.raises(BadRequestError) as info:
+            await client.customers.create("a@b.c", password, product=7)
+    assert_request_kept_without_secrets(info.value, password, secret)
+    assert password not in str(info.value)
