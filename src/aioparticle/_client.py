@@ -84,8 +84,9 @@ class ParticleClient:
         default_headers: extra headers on every request (e.g. `X-Particle-Tool`).
         allow_insecure_http: permit `http://` to a non-loopback host.
         max_pages: most pages one walk of a listing fetches (1000); past it, `PageLimitError`.
-        max_response_bytes: largest response body read, once decoded (8 MiB); a larger one
-            raises `ResponseTooLargeError`. Downloads stream and have no such limit.
+        max_response_bytes: largest response body read, once decoded (8 MiB); a larger answer
+            raises `ResponseTooLargeError`, a larger error page is cut. Downloads stream and
+            have no such limit.
     """
 
     #: Devices: list, inspect, rename, signal, variables, functions, product fleet operations.

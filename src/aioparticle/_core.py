@@ -350,8 +350,9 @@ class Core:
                     sent = await http.send(
                         request, auth=auth, follow_redirects=call.follow_redirects, stream=True
                     )
-                    if not call.stream:
-                        await self._read_body(sent, call)
+                    if not call.stream or not 200 <= sent.status_code < 300:
+                        # an error page is kept, cut at the cap; a success must fit whole
+                        await self.read_body(sent, call, cut=not 200 <= sent.status_code < 300)
                 if scope.cancelled_caught or sent is None:
                     if sent is not None:
                         await _close(sent)
@@ -360,12 +361,6 @@ class Core:
                 status = response.status_code
                 if 200 <= status < 300:
                     return await self._handle(call, response, handle)
-                if call.stream:
-                    try:
-                        with anyio.fail_after(deadline):
-                            await response.aread()
-                    finally:
-                        await _close(response)
                 failure, retry_after = self._status_failure(response, call)
                 retryable = _retry.should_retry_status(status, idempotent=call.idempotent)
             except TimeoutError:
@@ -396,8 +391,9 @@ class Core:
             await self._before_retry(failure, retry_after, attempt, max_retries, call)
             attempt += 1
 
-    async def _read_body(self, response: httpx.Response, call: Call) -> None:
-        """Read a (non-streamed) body, at most `max_response_bytes` of it once decoded."""
+    async def read_body(self, response: httpx.Response, call: Call, *, cut: bool = False) -> None:
+        """Read a body, at most `max_response_bytes` of it once decoded: a larger one raises
+        `ResponseTooLargeError`, or with `cut` (an error page) is kept cut at the limit."""
         limit = self.max_response_bytes
         chunks = []
         received = 0
@@ -405,6 +401,8 @@ class Core:
             async for chunk in response.aiter_bytes():
                 received += len(chunk)
                 if received > limit:
+                    if cut:
+                        chunks.append(chunk[: limit - received])
                     break
                 chunks.append(chunk)
         except BaseException:
@@ -412,6 +410,7 @@ class Core:
             raise
         if received > limit:
             await _close(response)
+        if received > limit and not cut:
             raise ResponseTooLargeError(
                 f"the response body is over {limit:,} bytes (max_response_bytes); it was not "
                 f"read further [{call.method} {call.shown}]",

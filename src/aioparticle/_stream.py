@@ -499,11 +499,11 @@ class EventStream:
         kind = response.headers.get("content-type", "").partition(";")[0].strip()
         if response.status_code == 200 and kind == "text/event-stream":
             return response
-        await response.aread()
-        if response.status_code == 200:
+        if response.status_code == 200:  # a portal's page: its body says nothing worth reading
             raise StreamError(
                 f"expected an event stream from GET {self.path}, got content-type {kind!r}"
             )
+        await self._core.read_body(response, self._open_call(), cut=True)
         raise self._core.status_error(response, "GET", self.path)
 
     async def _opened(self, response: httpx.Response) -> None:

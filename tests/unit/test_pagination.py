@@ -8,6 +8,7 @@ import pytest
 import respx
 
 from aioparticle import (
+    InternalServerError,
     InvalidArgumentError,
     PageLimitError,
     ParticleClient,
@@ -134,8 +135,23 @@ async def test_the_cap_is_per_client_and_a_view_can_raise_it(
         assert len(await view.request("GET", "/v1/devices")) == 600_001
 
 
-async def test_a_too_large_error_body_is_bounded_too(api: respx.MockRouter) -> None:
-    api.get("/v1/devices").respond(502, content=b"<html>" + b"x" * 2_000_000)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.request("GET", "/v1/devices"),
+        lambda c: c.builds.download_binary("0123456789abcdef01234567"),
+        lambda c: c.events.stream(device="mine", reconnect=False).__aenter__(),
+    ],
+    ids=["json", "download", "stream-open"],
+)
+async def test_an_error_page_over_the_cap_is_cut_and_the_status_error_raised(
+    api: respx.MockRouter, call: object
+) -> None:
+    page = b"<html><title>Bad Gateway</title>" + b"x" * 2_000_000
+    api.route().respond(502, content=page, headers={"content-type": "text/html"})
     async with ParticleClient(TOKEN, base_url=API, max_retries=0, max_response_bytes=10_000) as c:
-        with pytest.raises(ResponseTooLargeError):
-            await c.request("GET", "/v1/devices")
+        with pytest.raises(InternalServerError, match="502 Bad Gateway") as info:
+            await call(c)  # type: ignore[operator]
+    assert info.value.status_code == 502
+    assert isinstance(info.value.body, str)
+    assert len(info.value.body) == 10_000
