@@ -30,6 +30,7 @@ from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.events import Events
 from .resources.libraries import Libraries
+from .resources.oauth_clients import OAuthClients
 from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
@@ -107,6 +108,8 @@ class ParticleClient:
     serial_numbers = SubClient(SerialNumbers)
     #: Device OS versions: list, get.
     device_os = SubClient(DeviceOs)
+    #: OAuth clients of the account or a product: list, create, update, delete.
+    oauth_clients = SubClient(OAuthClients)
 
     def __init__(
         self,

@@ -135,6 +135,7 @@ BUILT = (
     "libraries.",
     "serial_numbers.",
     "device_os.",
+    "oauth_clients.",
 )
 
 

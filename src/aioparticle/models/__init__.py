@@ -1,7 +1,7 @@
 """Pydantic models of the Particle Cloud's responses."""
 
 from ._base import ParticleModel, UTCDateTime
-from .auth import AccessToken
+from .auth import AccessToken, OAuthClient
 from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
 from .devices import (
     ClaimCode,
@@ -47,6 +47,7 @@ __all__ = [
     "Library",
     "LibraryLinks",
     "LocationGeometry",
+    "OAuthClient",
     "ParticleModel",
     "Product",
     "ProductConfiguration",

@@ -1,12 +1,12 @@
-"""Models of access tokens."""
+"""Models of access tokens and OAuth clients."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from ._base import ParticleModel
 
-__all__ = ["AccessToken"]
+__all__ = ["AccessToken", "OAuthClient"]
 
 
 class AccessToken(ParticleModel):
@@ -17,3 +17,20 @@ class AccessToken(ParticleModel):
     expires_in: int | None = None
     refresh_token: str | None = Field(default=None, repr=False)
     scope: str | None = None
+
+
+class OAuthClient(ParticleModel):
+    """An OAuth client of the account or of a product.
+
+    `secret` is only ever returned by `oauth_clients.create`, once: it is a `SecretStr`
+    (shown as `**********` in `repr`, logs and messages); read it with
+    `client.secret.get_secret_value()` and store it safely.
+    """
+
+    id: str
+    name: str | None = None
+    type: str | None = None  # "installed" or "web"; a str so that new kinds never break parsing
+    redirect_uri: str | None = None
+    scope: str | None = None
+    product_id: int | None = None
+    secret: SecretStr | None = None

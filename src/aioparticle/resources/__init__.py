@@ -12,6 +12,7 @@ from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .events import Events
 from .libraries import Libraries
+from .oauth_clients import OAuthClients
 from .products import (
     Products,
     ProductsConfig,
@@ -30,6 +31,7 @@ __all__ = [
     "Devices",
     "Events",
     "Libraries",
+    "OAuthClients",
     "Products",
     "ProductsConfig",
     "ProductsFirmware",
