@@ -14,6 +14,7 @@ from ._routes import (
     devices,
     events,
     libraries,
+    oauth_clients,
     products,
     serial_numbers,
     sims,
@@ -37,6 +38,7 @@ ROUTES: list[Route] = [
     *libraries.ROUTES,
     *builds.ROUTES,
     *device_os.ROUTES,
+    *oauth_clients.ROUTES,
 ]
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ._base import DEFAULT_PASSWORD, StateBase, utcnow
+from ._base import DEFAULT_PASSWORD, NotFound, Refused, StateBase, utcnow
 
-__all__ = ["PUBLIC_CLIENTS", "AuthMixin", "OAuthClient", "Token"]
+__all__ = ["PUBLIC_CLIENTS", "AuthMixin", "OAuthClient", "Token", "oauth_client_json"]
 
 PUBLIC_CLIENTS = {"particle-api": "particle-api", "particle": "particle"}
 
@@ -22,10 +22,28 @@ class Token:
 
 
 class OAuthClient(NamedTuple):
-    """An OAuth client: its secret and, for a product's client, the product id."""
+    """An OAuth client: its secret, for a product's client the product id, and, for one made
+    through the API, its owner and what it was created with."""
 
     secret: str
     product_id: int | None = None
+    owner: str | None = None
+    name: str | None = None
+    type: str = "installed"
+    scope: str | None = None
+    redirect_uri: str | None = None
+
+
+def oauth_client_json(client_id: str, client: OAuthClient) -> dict[str, Any]:
+    """A client as the cloud lists it: never its secret."""
+    body: dict[str, Any] = {"id": client_id, "name": client.name, "type": client.type}
+    if client.product_id is not None:
+        body["product_id"] = client.product_id
+    if client.scope is not None:
+        body["scope"] = client.scope
+    if client.redirect_uri is not None:
+        body["redirect_uri"] = client.redirect_uri
+    return body
 
 
 class AuthMixin(StateBase):
@@ -79,9 +97,82 @@ class AuthMixin(StateBase):
             return None
         return known
 
+    def list_oauth_clients(self, owner: str | None, product_id: int | None) -> list[dict[str, Any]]:
+        """The clients of a product (`product_id`), or the ones `owner` made for themselves."""
+        with self.lock:
+            return [
+                oauth_client_json(client_id, client)
+                for client_id, client in self.clients.items()
+                if _in_scope(client, owner, product_id)
+            ]
+
+    def create_oauth_client(
+        self,
+        owner: str | None,
+        product_id: int | None,
+        *,
+        name: str,
+        type: str,
+        scope: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> dict[str, Any]:
+        """Make a client; the answer is the only one that carries its secret."""
+        if type not in ("installed", "web"):
+            raise Refused("type must be installed or web")
+        if type == "web" and not redirect_uri:
+            raise Refused("redirect_uri is required for a web client")
+        client_id = f"{name.lower().replace(' ', '-')[:40]}-{self._next_id('oauth-client')}"
+        client = OAuthClient(
+            secrets.token_hex(20), product_id, owner, name, type, scope, redirect_uri
+        )
+        with self.lock:
+            self.clients[client_id] = client
+        return {**oauth_client_json(client_id, client), "secret": client.secret}
+
+    def update_oauth_client(
+        self,
+        owner: str | None,
+        product_id: int | None,
+        client_id: str,
+        *,
+        name: str | None = None,
+        scope: str | None = None,
+    ) -> dict[str, Any]:
+        """Rename a client or change its scope. Raises `NotFound` outside the caller's scope."""
+        with self.lock:
+            client = self._scoped_client(owner, product_id, client_id)
+            client = client._replace(
+                name=client.name if name is None else name,
+                scope=client.scope if scope is None else scope,
+            )
+            self.clients[client_id] = client
+            return oauth_client_json(client_id, client)
+
+    def delete_oauth_client(
+        self, owner: str | None, product_id: int | None, client_id: str
+    ) -> None:
+        """Forget a client. Raises `NotFound` outside the caller's scope."""
+        with self.lock:
+            self._scoped_client(owner, product_id, client_id)
+            del self.clients[client_id]
+
+    def _scoped_client(
+        self, owner: str | None, product_id: int | None, client_id: str
+    ) -> OAuthClient:
+        client = self.clients.get(client_id)
+        if client is None or not _in_scope(client, owner, product_id):
+            raise NotFound("OAuth client not found")
+        return client
+
     def check_password(self, username: str | None, password: str | None) -> bool:
         """Whether `username` is an account whose password is `password`."""
         with self.lock:
             if username is None or username not in self.users:
                 return False
             return self.users[username] == password
+
+
+def _in_scope(client: OAuthClient, owner: str | None, product_id: int | None) -> bool:
+    if product_id is not None:
+        return client.product_id == product_id
+    return client.product_id is None and owner is not None and client.owner == owner
