@@ -307,3 +307,28 @@ def bad_input_grid(
         for name, call in calls.items()
         for value, value_id in zip(values, value_ids, strict=True)
     ]
+
+
+#: Product references refused before any request (ids below 0, booleans, bad slugs).
+BAD_PRODUCTS: list[object] = [-1, True, "", "a/b", "..", "x\n", 1.5]
+
+
+def bad_segments(too_long: int, *extra: tuple[str, object]) -> tuple[list[object], list[str]]:
+    """The values a path segment must refuse, and their ids: `None`, empty, `.`/`..`, `/`, `?`,
+    `#`, `\\`, NUL, a newline, `too_long` characters, the `extra` (id, value) cases, an int."""
+    cases = [
+        ("None", None),
+        ("empty", ""),
+        ("dot", "."),
+        ("dotdot", ".."),
+        ("slash", "a/b"),
+        ("question", "a?b"),
+        ("hash", "a#b"),
+        ("backslash", "a\\b"),
+        ("nul", "a\x00b"),
+        ("newline", "a\nb"),
+        ("too-long", "x" * too_long),
+        *extra,
+        ("int", 123),
+    ]
+    return [value for _, value in cases], [case_id for case_id, _ in cases]

@@ -45,6 +45,7 @@ from tests.unit._wire import (
     OpenCall,
     bad_input,
     bad_input_grid,
+    bad_segments,
     check_request,
     check_upload,
     files_in,
@@ -1331,36 +1332,7 @@ async def test_update_with_unknown_attribute_raises_type_error(
     assert len(guard.calls) == 0
 
 
-BAD_IDS = [
-    None,
-    "",
-    ".",
-    "..",
-    "a/b",
-    "a?b",
-    "a#b",
-    "a\\b",
-    "a\x00b",
-    "a\nb",
-    "x" * 257,
-    "events",
-    123,
-]
-BAD_ID_NAMES = [
-    "None",
-    "empty",
-    "dot",
-    "dotdot",
-    "slash",
-    "question",
-    "hash",
-    "backslash",
-    "nul",
-    "newline",
-    "too-long",
-    "events",
-    "int",
-]
+BAD_IDS, BAD_ID_NAMES = bad_segments(257, ("events", "events"))
 
 #: Every operation with the device id in the URL path, with the id left open.
 DEVICE_ID_CALLS: dict[str, OpenCall] = {

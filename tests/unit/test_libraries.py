@@ -31,6 +31,7 @@ from tests.unit._wire import (
     OpenCall,
     bad_input,
     bad_input_grid,
+    bad_segments,
     check_request,
     check_upload,
     files_in,
@@ -685,34 +686,7 @@ async def test_128_character_library_name_is_accepted(
 
 # --------------------------------------------------------------------------- bad input
 
-BAD_NAMES = [
-    None,
-    "",
-    ".",
-    "..",
-    "a/b",
-    "a?b",
-    "a#b",
-    "a\\b",
-    "a\x00b",
-    "a\nb",
-    "x" * 129,
-    123,
-]
-BAD_NAME_IDS = [
-    "None",
-    "empty",
-    "dot",
-    "dotdot",
-    "slash",
-    "question",
-    "hash",
-    "backslash",
-    "nul",
-    "newline",
-    "too-long",
-    "int",
-]
+BAD_NAMES, BAD_NAME_IDS = bad_segments(129)
 
 #: Every call taking a library name, with the name left open.
 NAME_CALLS: dict[str, OpenCall] = {

@@ -28,6 +28,7 @@ from aioparticle import (
 )
 from tests.conftest import load
 from tests.unit._wire import (
+    BAD_PRODUCTS,
     BadInput,
     OpenCall,
     bad_input,
@@ -1093,7 +1094,6 @@ PRODUCT_ONLY: dict[str, OpenCall] = {
     "locations.list": lambda c, p: c.products.locations.list(product=p),
     "locations.get": lambda c, p: c.products.locations.get(DEV, product=p),
 }
-BAD_PRODUCTS = [-1, True, "", "a/b", "..", "x\n", 1.5]
 #: More malformed products, checked on `products.get` (the same check serves every call).
 MORE_BAD_PRODUCTS = [False, ".", "a?b", "a#b", "a\\b", b"1", "x" * 257]
 

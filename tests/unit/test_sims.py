@@ -25,6 +25,7 @@ from aioparticle import (
 )
 from tests.conftest import load
 from tests.unit._wire import (
+    BAD_PRODUCTS,
     NO_BODY,
     BadInput,
     OpenCall,
@@ -574,7 +575,6 @@ PRODUCT_CALLS: dict[str, OpenCall] = {
     "reactivate": lambda c, p: c.sims.reactivate(ICCID, product=p),
     "set_data_limit": lambda c, p: c.sims.set_data_limit(ICCID, 10, product=p),
 }
-BAD_PRODUCTS = [-1, True, "", "a/b", "..", "x\n", 1.5]
 
 #: `list()` filters and paging, which only a product's listing has.
 PRODUCT_ONLY_LIST_OPTIONS: list[dict[str, Any]] = [
