@@ -361,7 +361,8 @@ class Core:
                 status = response.status_code
                 if 200 <= status < 300:
                     return await self._handle(call, response, handle)
-                failure, retry_after = self._status_failure(response, call)
+                failure = self.status_error(response, call.method, call.shown, call.secrets)
+                retry_after = failure.retry_after
                 retryable = _retry.should_retry_status(status, idempotent=call.idempotent)
             except TimeoutError:
                 failure = self._timed_out(call, request, deadline)
@@ -445,26 +446,19 @@ class Core:
             request=request,
         )
 
-    def _status_failure(
-        self, response: httpx.Response, call: Call
-    ) -> tuple[APIError, float | None]:
-        """The typed error of a non-2xx response whose body was read, and its Retry-After."""
-        retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
-        failure = make_status_error(
-            response,
-            method=call.method,
-            path=call.shown,
-            retry_after=retry_after,
-            secrets=self.secrets(call.secrets),
-        )
-        return failure, retry_after
-
-    def status_error(self, response: httpx.Response, method: str, path: str) -> APIStatusError:
-        """The typed error of a response whose body was read (for a caller that judges a
-        2xx answer unacceptable, such as an event stream answered 204)."""
+    def status_error(
+        self, response: httpx.Response, method: str, path: str, secrets: tuple[str, ...] = ()
+    ) -> APIStatusError:
+        """The typed error of a non-2xx response whose body was read (also for a caller that
+        judges a 2xx answer unacceptable, such as an event stream answered 204), with its
+        `Retry-After`; `secrets` are scrubbed beside the client's own."""
         retry_after = _retry.parse_retry_after(response.headers.get("retry-after"))
         return make_status_error(
-            response, method=method, path=path, retry_after=retry_after, secrets=self.secrets()
+            response,
+            method=method,
+            path=path,
+            retry_after=retry_after,
+            secrets=self.secrets(secrets),
         )
 
     async def _before_retry(
