@@ -27,6 +27,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from ._demo import DEMO_DEVICE_ID, DEMO_SIM_ICCIDS, seed_demo
 from ._server import LocalCloud
 from ._state import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    MFA_PASSWORD,
+    MFA_SECRET,
+    MFA_USERNAME,
     CloudState,
     CompileRequest,
     DeviceOsVersion,
@@ -37,6 +42,7 @@ from ._state import (
     FakeOrg,
     FakeProduct,
     FakeSim,
+    FakeUser,
     Fault,
     FirmwareRelease,
     FlashRequest,
@@ -46,8 +52,11 @@ from ._state import (
     UploadedFile,
     make_library_archive,
 )
+from ._totp import totp
 
 __all__ = [
+    "DEFAULT_PASSWORD",
+    "DEFAULT_USERNAME",
     "DEMO_DEVICE_ID",
     "DEMO_SIM_ICCIDS",
     "CloudState",
@@ -60,14 +69,19 @@ __all__ = [
     "FakeOrg",
     "FakeProduct",
     "FakeSim",
+    "FakeUser",
     "Fault",
     "FirmwareRelease",
     "FlashRequest",
     "FunctionCall",
     "LocalCloud",
+    "MFA_PASSWORD",
+    "MFA_SECRET",
+    "MFA_USERNAME",
     "PublishedEvent",
     "StreamFault",
     "UploadedFile",
     "make_library_archive",
     "seed_demo",
+    "totp",
 ]

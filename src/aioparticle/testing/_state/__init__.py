@@ -11,6 +11,9 @@ from __future__ import annotations
 from ._base import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
+    MFA_PASSWORD,
+    MFA_SECRET,
+    MFA_USERNAME,
     PLATFORMS,
     Denied,
     NotFound,
@@ -21,7 +24,7 @@ from ._base import (
     utcnow,
     version_key,
 )
-from .auth import PUBLIC_CLIENTS, AuthMixin, OAuthClient, Token
+from .auth import PUBLIC_CLIENTS, AuthMixin, FakeUser, OAuthClient, Token
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
@@ -43,6 +46,9 @@ from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
+    "MFA_PASSWORD",
+    "MFA_SECRET",
+    "MFA_USERNAME",
     "LIBRARY_SCOPES",
     "LIBRARY_SORTS",
     "PLATFORMS",
@@ -60,6 +66,7 @@ __all__ = [
     "FakeOrg",
     "FakeProduct",
     "FakeSim",
+    "FakeUser",
     "Fault",
     "FirmwareRelease",
     "FlashRequest",
@@ -111,4 +118,5 @@ class CloudState(
         for client_id, secret in PUBLIC_CLIENTS.items():
             self.add_oauth_client(client_id, secret)
         self.token = self.add_user(DEFAULT_USERNAME, DEFAULT_PASSWORD)
+        self.add_user(MFA_USERNAME, MFA_PASSWORD, mfa_secret=MFA_SECRET)
         self._seed_device_os()

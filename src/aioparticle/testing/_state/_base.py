@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from .auth import OAuthClient, Token
+    from .auth import FakeUser, OAuthClient, Token
     from .builds import CompileRequest, FlashRequest
     from .device_os import DeviceOsVersion
     from .devices import FakeDevice
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
+    "MFA_PASSWORD",
+    "MFA_SECRET",
+    "MFA_USERNAME",
     "PLATFORMS",
     "Denied",
     "NotFound",
@@ -37,6 +40,10 @@ __all__ = [
 
 DEFAULT_USERNAME = "developer@example.com"
 DEFAULT_PASSWORD = "local-cloud-password"  # noqa: S105 - a fake account of the local cloud
+#: An account with MFA on, and the fixed TOTP secret its codes come from.
+MFA_USERNAME = "mfa-user@example.com"
+MFA_PASSWORD = "local-cloud-mfa-password"  # noqa: S105 - a fake account of the local cloud
+MFA_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - the public example secret of authenticator apps
 
 PLATFORMS = {
     "argon": 12,
@@ -127,7 +134,9 @@ class StateBase:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.users: dict[str, str] = {}
+        self.users: dict[str, FakeUser] = {}
+        #: when set, no token issued lives longer than this many seconds (tests of expiry)
+        self.token_lifetime: int | None = None
         self.tokens: dict[str, Token] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.devices: dict[str, FakeDevice] = {}

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from ._base import DEFAULT_PASSWORD, NotFound, Refused, StateBase, utcnow
 
-__all__ = ["PUBLIC_CLIENTS", "AuthMixin", "OAuthClient", "Token", "oauth_client_json"]
+__all__ = [
+    "PUBLIC_CLIENTS",
+    "AuthMixin",
+    "FakeUser",
+    "OAuthClient",
+    "Token",
+    "oauth_client_json",
+]
 
 PUBLIC_CLIENTS = {"particle-api": "particle-api", "particle": "particle"}
+
+
+@dataclass
+class FakeUser:
+    """An account of the local cloud.
+
+    `password` is `None` for an account that signs in through single sign-on only (the
+    password grant is refused for it); `mfa_secret` is the base32 TOTP secret of an account with
+    MFA on (codes: `aioparticle.testing.totp(secret)`).
+    """
+
+    username: str
+    password: str | None = DEFAULT_PASSWORD
+    mfa_secret: str | None = None
+    account_info: dict[str, Any] = field(default_factory=dict)
+    verified: bool = True
 
 
 @dataclass
@@ -19,6 +42,9 @@ class Token:
     username: str | None
     product_id: int | None = None
     expires_at: datetime | None = None
+    #: the OAuth client the token was issued to
+    client_id: str | None = None
+    scopes: list[str] = field(default_factory=list)
 
 
 class OAuthClient(NamedTuple):
@@ -50,11 +76,17 @@ class AuthMixin(StateBase):
     """Accounts, OAuth clients and the tokens they are issued."""
 
     def add_user(
-        self, username: str, password: str = DEFAULT_PASSWORD, *, token: str | None = None
+        self,
+        username: str,
+        password: str | None = DEFAULT_PASSWORD,
+        *,
+        token: str | None = None,
+        mfa_secret: str | None = None,
     ) -> str:
-        """Create an account; return an access token for it."""
+        """Create an account; return an access token for it. `password=None` makes an account
+        that signs in through single sign-on only; `mfa_secret` (base32) turns MFA on."""
         with self.lock:
-            self.users[username] = password
+            self.users[username] = FakeUser(username, password, mfa_secret)
             return self.issue_token(username, token=token)
 
     def issue_token(
@@ -64,13 +96,19 @@ class AuthMixin(StateBase):
         token: str | None = None,
         product_id: int | None = None,
         expires_in: int | None = None,
+        client_id: str | None = None,
     ) -> str:
+        """Store a token; `expires_in` seconds (0 or `None`: never), capped by
+        `token_lifetime` when a test set one."""
         token = token or secrets.token_hex(20)
+        lifetime = self.token_lifetime
+        if lifetime is not None and (not expires_in or expires_in > lifetime):
+            expires_in = lifetime
         expires_at = None
         if expires_in:
             expires_at = datetime.fromtimestamp(utcnow().timestamp() + expires_in, timezone.utc)
         with self.lock:
-            self.tokens[token] = Token(username, product_id, expires_at)
+            self.tokens[token] = Token(username, product_id, expires_at, client_id)
         return token
 
     def revoke(self, token: str) -> None:
@@ -167,9 +205,8 @@ class AuthMixin(StateBase):
     def check_password(self, username: str | None, password: str | None) -> bool:
         """Whether `username` is an account whose password is `password`."""
         with self.lock:
-            if username is None or username not in self.users:
-                return False
-            return self.users[username] == password
+            user = self.users.get(username or "")
+            return user is not None and user.password is not None and user.password == password
 
 
 def _in_scope(client: OAuthClient, owner: str | None, product_id: int | None) -> bool:
