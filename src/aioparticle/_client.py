@@ -11,6 +11,7 @@ import httpx
 from pydantic import BaseModel
 
 from . import _retry
+from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource
 from ._core import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Core,
@@ -24,6 +25,7 @@ from ._files import file_part
 from ._pagination import DEFAULT_MAX_PAGES
 from ._parsing import parse_json, parse_model
 from ._paths import validate_request_path
+from .resources.auth import Auth
 from .resources.builds import Builds
 from .resources.customers import Customers
 from .resources.device_os import DeviceOs
@@ -69,6 +71,11 @@ class ParticleClient:
     Args:
         access_token: Particle access token. Defaults to `PARTICLE_ACCESS_TOKEN`. It is sent only
             in the `Authorization: Bearer` header and never appears in a URL, `repr` or error.
+        auth: a token provider instead of a fixed token: `ClientCredentials(client_id,
+            client_secret)`, `PasswordLogin(username, password)`, or an async callable returning
+            a token (a `str` or an `AccessToken`). The first call obtains a token; it is renewed
+            before it expires and, once, when the server refuses it, one renewal shared by every
+            call in flight. Event streams reconnect with it too.
         base_url: API origin. Defaults to `PARTICLE_API_URL`, else `https://api.particle.io`.
             Plain `http://` is refused for non-loopback hosts unless `allow_insecure_http=True`.
         timeout: deadline in seconds for one attempt of a call, from the first byte sent to the
@@ -90,6 +97,8 @@ class ParticleClient:
             have no such limit.
     """
 
+    #: Access tokens: log in (password, MFA, client credentials), inspect and revoke tokens.
+    auth = SubClient(Auth)
     #: Devices: list, inspect, rename, signal, variables, functions, product fleet operations.
     devices = SubClient(Devices)
     #: Events: stream them (reconnecting, typed) and publish them.
@@ -115,6 +124,7 @@ class ParticleClient:
         self,
         access_token: str | None = None,
         *,
+        auth: ClientCredentials | PasswordLogin | TokenProvider | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
@@ -130,7 +140,7 @@ class ParticleClient:
         max_pages: int = DEFAULT_MAX_PAGES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        if access_token is None:
+        if access_token is None and auth is None:
             access_token = os.environ.get("PARTICLE_ACCESS_TOKEN") or None
         if base_url is None:
             base_url = os.environ.get("PARTICLE_API_URL") or API_URL
@@ -152,6 +162,7 @@ class ParticleClient:
             raise InvalidArgumentError("max_concurrency must be a positive int")
         core = Core(
             access_token=access_token,
+            tokens=TokenSource(auth) if auth is not None else None,
             base_url=base_url,
             timeout=timeout,
             connect_timeout=connect_timeout,
@@ -193,8 +204,9 @@ class ParticleClient:
 
     @property
     def has_access_token(self) -> bool:
-        """Whether an access token is configured (the token itself is never exposed)."""
-        return self._core.auth is not None
+        """Whether an access token or a token provider is configured (a token itself is never
+        exposed)."""
+        return self._core.auth is not None or self._core.tokens is not None
 
     @property
     def is_closed(self) -> bool:
@@ -205,6 +217,7 @@ class ParticleClient:
         self,
         *,
         access_token: str | None = None,
+        auth: ClientCredentials | PasswordLogin | TokenProvider | None = None,
         base_url: str | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,
@@ -219,11 +232,25 @@ class ParticleClient:
         """Return a view of this client with other options, sharing its connection pool.
 
         The view lives as long as this client: closing the view does nothing, closing this
-        client closes the view too. Options left at `None` keep this client's values.
+        client closes the view too. Options left at `None` keep this client's values; a view
+        keeps its client's token provider (and shares its tokens) unless given `access_token`
+        or another `auth`.
         """
         core = self._core
+        if access_token is not None and auth is not None:
+            raise InvalidArgumentError("pass access_token= or auth=, not both")
+        tokens = core.tokens
+        if access_token is not None:
+            tokens = None
+        elif auth is not None:
+            tokens = TokenSource(auth)
         view_core = Core(
-            access_token=access_token if access_token is not None else core.token,
+            access_token=(
+                access_token
+                if access_token is not None
+                else (core.auth.token if core.auth is not None and auth is None else None)
+            ),
+            tokens=tokens,
             base_url=base_url if base_url is not None else core.base_url,
             timeout=timeout if timeout is not None else core.timeout,
             connect_timeout=(
@@ -255,8 +282,9 @@ class ParticleClient:
     def __repr__(self) -> str:
         core = self._core
         token = "'***'" if core.auth is not None else "None"
+        provider = f", auth={core.tokens.provider!r}" if core.tokens is not None else ""
         return (
-            f"{type(self).__name__}(base_url={core.base_url!r}, access_token={token}, "
+            f"{type(self).__name__}(base_url={core.base_url!r}, access_token={token}{provider}, "
             f"timeout={core.timeout}, max_retries={core.max_retries}"
             f"{', closed' if self.is_closed else ''})"
         )

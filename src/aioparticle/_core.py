@@ -30,7 +30,7 @@ import httpx
 from pydantic import ValidationError
 
 from . import _retry
-from ._auth import BearerAuth
+from ._auth import BearerAuth, TokenSource, token_rejected
 from ._budget import StreamBudget
 from ._exceptions import (
     APIConnectionError,
@@ -74,6 +74,26 @@ __all__ = [
 ]
 
 logger = logging.getLogger("aioparticle")
+
+#: A token the wire puts in a path (`DELETE /v1/access_tokens/:token`), as it would be logged.
+_TOKEN_IN_PATH = re.compile(r"(/v1/access_tokens/)(?!current\b)[^/?#\s\"']+")
+
+
+class _RedactTokenPaths(logging.Filter):
+    """Redact the token of `/v1/access_tokens/:token` from httpx's request log lines: the one
+    route whose URL carries a credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any("/access_tokens/" in str(a) for a in args):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1[redacted]", str(a)) if "/access_tokens/" in str(a) else a
+                for a in args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactTokenPaths())
 
 USER_AGENT = f"aioparticle/{__version__}"
 
@@ -255,6 +275,7 @@ class Core:
         "max_retry_after",
         "shared",
         "timeout",
+        "tokens",
     )
 
     shared: Shared
@@ -274,7 +295,12 @@ class Core:
         allow_insecure_http: bool,
         max_pages: int = DEFAULT_MAX_PAGES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        tokens: TokenSource | None = None,
     ) -> None:
+        if access_token is not None and tokens is not None:
+            raise InvalidArgumentError("pass access_token= or auth= (a token provider), not both")
+        #: the token provider's source, when the client has one instead of a fixed token
+        self.tokens = tokens
         self.max_pages = _check_count(max_pages, "max_pages")
         self.max_response_bytes = _check_count(max_response_bytes, "max_response_bytes")
         self.allow_insecure_http = allow_insecure_http
@@ -295,12 +321,17 @@ class Core:
 
     @property
     def token(self) -> str | None:
-        return self.auth.token if self.auth is not None else None
+        """The fixed access token, or the provider's current one (if it has handed one out)."""
+        if self.auth is not None:
+            return self.auth.token
+        return self.tokens.token if self.tokens is not None else None
 
     def secrets(self, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
         """Values scrubbed from every message (long enough not to mangle ordinary text), plus
         a call's own `extra` secrets (a password)."""
-        candidates = (self.token, self.client_secret)
+        candidates: tuple[str | None, ...] = (self.token, self.client_secret)
+        if self.tokens is not None:
+            candidates += self.tokens.secrets()
         found = tuple(s for s in candidates if s and len(s) >= 8 and s not in _PUBLIC_SECRETS)
         return found + tuple(s for s in extra if s and len(s) >= 4)
 
@@ -319,8 +350,10 @@ class Core:
             raise ClientClosedError("this ParticleClient has been closed")
         shared.check_loop()
         auth = self.auth if call.auth else None
-        if call.auth and auth is None:
+        tokens = self.tokens if call.auth else None
+        if call.auth and auth is None and tokens is None:
             raise MissingAccessTokenError()
+        renewed = False
         http = shared.http
         limiter = shared.limiter
         deadline = self.timeout if call.deadline is None else call.deadline
@@ -328,6 +361,9 @@ class Core:
         max_retries = self.max_retries if call.max_retries is None else call.max_retries
         attempt = 0
         while True:
+            if tokens is not None:
+                # before taking a slot: the provider's own request needs one
+                auth = await tokens.bearer(self)
             request = http.build_request(
                 call.method,
                 call.url,
@@ -387,6 +423,13 @@ class Core:
                 raise cancelled from None
             finally:
                 limiter.release()
+            if tokens is not None and not renewed and token_rejected(failure):
+                # the provider's token was refused: one renewal, shared with every caller
+                # refused the same token, then this call once more (a second 401 is raised)
+                renewed = True
+                assert auth is not None
+                await tokens.renew(self, auth)
+                continue
             if not retryable or attempt >= max_retries:
                 raise _conceal(failure, call)
             await self._before_retry(failure, retry_after, attempt, max_retries, call)
@@ -525,7 +568,7 @@ class Core:
             call = Call(
                 method,
                 self.base_url + path,
-                path,
+                scrub(path, secrets) if secrets else path,
                 {**self.headers, **headers} if headers else self.headers,
                 idempotent,
                 params=_encode_params(options.get("params")),
@@ -670,6 +713,9 @@ def _conceal(error: APIError, call: Call) -> APIError:
     request = error.request
     if request is None or request.extensions.get("aioparticle_concealed"):
         return error
+    url = request.url
+    if call.secrets:  # a credential the wire puts in the path or query (a token to revoke)
+        url = httpx.URL(scrub(str(url), call.secrets))
     headers = [
         (name, "[redacted]" if name.lower() in _SECRET_HEADERS else value)
         for name, value in request.headers.multi_items()
@@ -684,7 +730,7 @@ def _conceal(error: APIError, call: Call) -> APIError:
             content = b""
     safe = httpx.Request(
         request.method,
-        request.url,
+        url,
         headers=headers,
         content=content,
         extensions={"aioparticle_concealed": True},
@@ -693,6 +739,9 @@ def _conceal(error: APIError, call: Call) -> APIError:
     response = getattr(error, "response", None)
     if isinstance(response, httpx.Response):
         response.request = safe
+    for cause in _causes(error)[1:]:  # the httpx error a transport failure was raised from
+        if isinstance(cause, httpx.RequestError):
+            cause.request = safe
     return error
 
 

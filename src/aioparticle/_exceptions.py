@@ -27,7 +27,14 @@ ParticleError                          base of everything raised on purpose
 │   │   ├── ConflictError 409
 │   │   ├── UnprocessableEntityError 422
 │   │   ├── RateLimitError 429, 529    .retry_after
-│   │   └── InternalServerError 5xx
+│   │   ├── InternalServerError 5xx
+│   │   └── LoginError                 the token endpoint refused to issue a token
+│   │       ├── InvalidCredentialsError    wrong username/password or OAuth client pair
+│   │       ├── MfaRequiredError           .mfa_token: finish with auth.login_otp()
+│   │       ├── InvalidOtpError            wrong or expired one-time code (or MFA token)
+│   │       ├── SsoRequiredError           the account signs in through single sign-on
+│   │       └── LoginRateLimitError        429: too many token requests or failed logins
+│   │                                      (also a RateLimitError)
 │   └── APIResponseValidationError     a 2xx body that is not what the API documents
 └── StreamError                        the event stream broke or was not an event stream
 ```
@@ -58,6 +65,11 @@ __all__ = [
     "EventLoopError",
     "InternalServerError",
     "InvalidArgumentError",
+    "InvalidCredentialsError",
+    "InvalidOtpError",
+    "LoginError",
+    "LoginRateLimitError",
+    "MfaRequiredError",
     "MissingAccessTokenError",
     "NotFoundError",
     "ParticleError",
@@ -66,6 +78,7 @@ __all__ = [
     "PageLimitError",
     "RedirectError",
     "ResponseTooLargeError",
+    "SsoRequiredError",
     "StreamError",
     "TLSError",
     "UnknownFunctionError",
@@ -105,7 +118,8 @@ class MissingAccessTokenError(ParticleError):
     def __init__(
         self,
         message: str = (
-            "no access token: pass ParticleClient(access_token=...) or set PARTICLE_ACCESS_TOKEN"
+            "no access token: pass ParticleClient(access_token=...) or a token provider "
+            "(ParticleClient(auth=...)), or set PARTICLE_ACCESS_TOKEN"
         ),
     ) -> None:
         super().__init__(message)
@@ -328,6 +342,42 @@ class InternalServerError(APIStatusError):
     """5xx: the Particle Cloud failed."""
 
 
+class LoginError(APIStatusError):
+    """The token endpoint (`POST /oauth/token`) refused to issue a token.
+
+    A login is never retried automatically once it may have reached the server: ten failed
+    token requests in a row lock the source IP out for 30 minutes.
+    """
+
+
+class InvalidCredentialsError(LoginError):
+    """The username and password, or the OAuth client id and secret, were not accepted."""
+
+
+class MfaRequiredError(LoginError):
+    """The account has multi-factor authentication: finish the login with
+    `client.auth.login_otp(error.mfa_token, otp)` and the current one-time code.
+
+    `mfa_token` is a short-lived credential: it is never shown in the message, `repr` or
+    `body` of the error.
+    """
+
+    mfa_token: str
+
+
+class InvalidOtpError(LoginError):
+    """The one-time code was wrong or has expired, or the MFA token of the login has."""
+
+
+class SsoRequiredError(LoginError):
+    """The account signs in through single sign-on only: it has no password to log in with."""
+
+
+class LoginRateLimitError(LoginError, RateLimitError):
+    """429 from the token endpoint: too many token requests, or too many failed logins from
+    this IP (which locks it out for 30 minutes); see `.retry_after`."""
+
+
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -406,7 +456,34 @@ def _jsonapi_messages(body: dict[str, Any]) -> list[str]:
     return messages
 
 
-def _status_class(status: int, error: str | None, info: str | None) -> type[APIStatusError]:
+#: The path of the token endpoint, whose refusals are `LoginError`s.
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
+
+
+def _login_class(status: int, error: str | None, description: str | None) -> type[LoginError]:
+    """The kind of a refusal of the token endpoint (or of a login over HTTP Basic)."""
+    code = (error or "").lower()
+    text = f"{code} {(description or '').lower()}"
+    if code == "mfa_required":
+        return MfaRequiredError
+    if status == 429 or status == 529:
+        return LoginRateLimitError
+    if "single sign-on" in text or re.search(r"\bsso\b", text):
+        return SsoRequiredError
+    if "otp" in text or "one-time" in text or "one time" in text or "mfa" in text:
+        return InvalidOtpError
+    if code in ("invalid_grant", "invalid_client") or status in (400, 401, 403):
+        return InvalidCredentialsError
+    return LoginError
+
+
+def _status_class(
+    status: int, error: str | None, info: str | None, path: str = "", description: str | None = None
+) -> type[APIStatusError]:
+    if path == TOKEN_PATH and 400 <= status < 500:
+        return _login_class(status, error, description)
+    if error == "mfa_required":
+        return MfaRequiredError
     if status == 403 and info and "recognize that device" in info.lower():
         return DeviceNotFoundError
     if 300 <= status < 400:
@@ -435,7 +512,12 @@ def make_status_error(
     secrets: tuple[str, ...] = (),
 ) -> APIStatusError:
     """Build the typed exception for an error response whose body has been read."""
-    body = _scrub_value(parse_body(response.content), secrets)
+    raw = parse_body(response.content)
+    mfa_token = raw.get("mfa_token") if isinstance(raw, dict) else None
+    if isinstance(mfa_token, str) and mfa_token:
+        secrets = (*secrets, mfa_token)
+        raw = {**raw, "mfa_token": "[redacted]"}  # type: ignore[dict-item]
+    body = _scrub_value(raw, secrets)
     error = error_description = info = None
     errors: list[str] = []
     if isinstance(body, dict):
@@ -454,11 +536,11 @@ def make_status_error(
         message += f": {detail}"
     if info:
         message += f" ({info})"
-    cls = _status_class(response.status_code, error, info)
+    cls = _status_class(response.status_code, error, info, path, error_description)
     if cls is RedirectError:
         message += f" (redirected to {_origin(response.headers.get('location'))}, not followed)"
     message = scrub(f"{message} [{method} {path}]", secrets)
-    return cls(
+    made = cls(
         message,
         response=response,
         body=body,
@@ -470,6 +552,9 @@ def make_status_error(
         errors=errors,
         retry_after=retry_after,
     )
+    if isinstance(made, MfaRequiredError):
+        made.mfa_token = mfa_token if isinstance(mfa_token, str) else ""
+    return made
 
 
 def _origin(location: str | None) -> str:

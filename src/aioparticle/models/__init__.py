@@ -1,7 +1,7 @@
 """Pydantic models of the Particle Cloud's responses."""
 
 from ._base import ParticleModel, UTCDateTime
-from .auth import AccessToken, OAuthClient
+from .auth import AccessToken, OAuthClient, TokenInfo
 from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
 from .devices import (
     ClaimCode,
@@ -48,6 +48,7 @@ __all__ = [
     "LibraryLinks",
     "LocationGeometry",
     "OAuthClient",
+    "TokenInfo",
     "ParticleModel",
     "Product",
     "ProductConfiguration",

@@ -6,6 +6,7 @@ A nested sub-client's class is named after its owner's class and its attribute:
 
 import warnings
 
+from .auth import Auth
 from .builds import Builds
 from .customers import Customers
 from .device_os import DeviceOs
@@ -24,6 +25,7 @@ from .serial_numbers import SerialNumbers
 from .sims import Sims
 
 __all__ = [
+    "Auth",
     "Builds",
     "Customers",
     "DeviceAttributes",

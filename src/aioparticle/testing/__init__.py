@@ -49,6 +49,7 @@ from ._state import (
     FunctionCall,
     PublishedEvent,
     StreamFault,
+    TokenRequest,
     UploadedFile,
     make_library_archive,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "MFA_USERNAME",
     "PublishedEvent",
     "StreamFault",
+    "TokenRequest",
     "UploadedFile",
     "make_library_archive",
     "seed_demo",

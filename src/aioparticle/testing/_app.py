@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from ._faults import DropConnection, FaultMiddleware
 from ._routes import (
+    access_tokens,
     auth,
     builds,
     device_os,
@@ -30,6 +31,7 @@ __all__ = ["DropConnection", "build_app"]
 #: "data_usage" before "{iccid}").
 ROUTES: list[Route] = [
     *auth.ROUTES,
+    *access_tokens.ROUTES,
     *events.ROUTES,
     *devices.ROUTES,
     *serial_numbers.ROUTES,

@@ -1,4 +1,4 @@
-"""OAuth: `POST /oauth/token`, the password and client-credentials grants."""
+"""OAuth: `POST /oauth/token` (password, MFA one-time code and client-credentials grants)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .._state import OAuthRefused
 from ._common import HttpError, cloud, content_type, json_response, read_body
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "oauth_error"]
 
-_DEFAULT_EXPIRES_IN = 7776000
+
+def oauth_error(refused: OAuthRefused) -> HttpError:
+    """The answer to a refusal in OAuth's words, with `Retry-After` when locked out."""
+    headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+    return HttpError(refused.status, refused.body(), headers)
 
 
 async def oauth_token(request: Request) -> Response:
@@ -20,8 +25,8 @@ async def oauth_token(request: Request) -> Response:
         raise HttpError(
             400, {"error": "invalid_request", "error_description": "Body must be form-encoded"}
         )
-    form = await read_body(request)
-    client_id, client_secret = form.get("client_id"), form.get("client_secret")
+    form = {key: str(value) for key, value in (await read_body(request)).items()}
+    client_id, client_secret = form.pop("client_id", None), form.pop("client_secret", None)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -29,39 +34,12 @@ async def oauth_token(request: Request) -> Response:
         except ValueError:
             decoded = ":"
         client_id, _, client_secret = decoded.partition(":")
-    state = cloud(request)
-    client = state.authenticate_client(client_id, client_secret)
-    if client is None:
-        raise HttpError(
-            401, {"error": "invalid_client", "error_description": "Client authentication failed"}
-        )
-    grant = form.get("grant_type")
-    expires_in = int(form.get("expires_in") or _DEFAULT_EXPIRES_IN)
-    if grant == "password":
-        username = form.get("username")
-        if not state.check_password(username, form.get("password")):
-            raise HttpError(
-                400, {"error": "invalid_grant", "error_description": "User credentials are invalid"}
-            )
-        token = state.issue_token(username, expires_in=expires_in or None)
-    elif grant == "client_credentials":
-        token = state.issue_token(None, product_id=client.product_id, expires_in=expires_in)
-    else:
-        raise HttpError(
-            400,
-            {
-                "error": "unsupported_grant_type",
-                "error_description": f"Unsupported grant type: {grant}",
-            },
-        )
-    return json_response(
-        {
-            "token_type": "bearer",
-            "access_token": token,
-            "expires_in": expires_in,
-            "refresh_token": state.issue_token(None, expires_in=1),
-        }
-    )
+    source = request.client.host if request.client else "unknown"
+    try:
+        body = cloud(request).grant_token(form, client_id, client_secret, source)
+    except OAuthRefused as refused:
+        raise oauth_error(refused) from None
+    return json_response(body)
 
 
 ROUTES = [Route("/oauth/token", oauth_token, methods=["POST"])]

@@ -24,7 +24,16 @@ from ._base import (
     utcnow,
     version_key,
 )
-from .auth import PUBLIC_CLIENTS, AuthMixin, FakeUser, OAuthClient, Token
+from .auth import (
+    MFA_TOKEN_LIFETIME,
+    PUBLIC_CLIENTS,
+    AuthMixin,
+    FakeUser,
+    OAuthClient,
+    OAuthRefused,
+    Token,
+    TokenRequest,
+)
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
@@ -51,6 +60,7 @@ __all__ = [
     "MFA_USERNAME",
     "LIBRARY_SCOPES",
     "LIBRARY_SORTS",
+    "MFA_TOKEN_LIFETIME",
     "PLATFORMS",
     "PUBLIC_CLIENTS",
     "SIM_ACTIONS",
@@ -73,11 +83,13 @@ __all__ = [
     "FunctionCall",
     "NotFound",
     "OAuthClient",
+    "OAuthRefused",
     "PublishedEvent",
     "Refused",
     "StreamFault",
     "Subscriber",
     "Token",
+    "TokenRequest",
     "UploadedFile",
     "VariableSource",
     "fake_binary",

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from .auth import FakeUser, OAuthClient, Token
+    from .auth import FakeUser, OAuthClient, Token, TokenRequest
     from .builds import CompileRequest, FlashRequest
     from .device_os import DeviceOsVersion
     from .devices import FakeDevice
@@ -137,6 +137,16 @@ class StateBase:
         self.users: dict[str, FakeUser] = {}
         #: when set, no token issued lives longer than this many seconds (tests of expiry)
         self.token_lifetime: int | None = None
+        #: every request the token endpoint answered, oldest first
+        self.token_requests: list[TokenRequest] = []
+        #: failed token requests in a row that lock a source IP out, and for how many seconds
+        self.lockout_after = 10
+        self.lockout_seconds = 1800
+        #: failed token requests in a row per source IP; when a locked-out IP is let in again
+        self.login_failures: dict[str, int] = {}
+        self.locked_until: dict[str, float] = {}
+        #: logins waiting for their one-time code: mfa_token -> (username, expires_in, until)
+        self.mfa_logins: dict[str, tuple[str, int, float]] = {}
         self.tokens: dict[str, Token] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.devices: dict[str, FakeDevice] = {}
