@@ -468,7 +468,7 @@ def _login_class(status: int, error: str | None, description: str | None) -> typ
         return MfaRequiredError
     if status == 429 or status == 529:
         return LoginRateLimitError
-    if "single sign-on" in text or re.search(r"\bsso\b", text):
+    if "single sign-on" in text or re.search(r"(?<![a-z])sso(?![a-z])", text):
         return SsoRequiredError
     if "otp" in text or "one-time" in text or "one time" in text or "mfa" in text:
         return InvalidOtpError
