@@ -191,13 +191,13 @@ async def test_mfa_required_carries_the_mfa_token_masked(
          InvalidCredentialsError),
         (401, {"error": "invalid_client", "error_description": "Client authentication failed"},
          InvalidCredentialsError),
-        (400, {"error": "invalid_grant", "error_description": "Invalid or expired one-time password (OTP)"},
+        (400, {"error": "invalid_grant", "error_description": "Invalid or expired OTP"},
          InvalidOtpError),
         (400, {"error": "invalid_grant", "error_description": "Invalid or expired MFA token"},
          InvalidOtpError),
-        (400, {"error": "invalid_grant", "error_description": "This account signs in with single sign-on (SSO)"},
+        (400, {"error": "invalid_grant", "error_description": "Signs in with single sign-on"},
          SsoRequiredError),
-        (403, {"error": "sso_required", "error_description": "Log in through your identity provider"},
+        (403, {"error": "sso_required", "error_description": "Use your identity provider"},
          SsoRequiredError),
         (429, {"error": "too_many_requests", "error_description": "Too many failed login attempts"},
          LoginRateLimitError),
@@ -349,8 +349,11 @@ async def test_a_token_that_never_expires(client: ParticleClient, api: respx.Moc
 
 @pytest.mark.parametrize(
     ("call", "path"),
-    [("delete_current_token", "/v1/access_tokens/current"), ("delete_all_tokens", "/v1/access_tokens")],
-)  # fmt: skip
+    [
+        ("delete_current_token", "/v1/access_tokens/current"),
+        ("delete_all_tokens", "/v1/access_tokens"),
+    ],
+)
 async def test_revoking(
     client: ParticleClient, api: respx.MockRouter, call: str, path: str
 ) -> None:
