@@ -3,8 +3,9 @@
     python examples/quickstart.py
 
 Without PARTICLE_ACCESS_TOKEN it starts the bundled local Particle Cloud (needs
-`pip install aioparticle[testing]`) with a small demo fleet. With PARTICLE_ACCESS_TOKEN set it
-talks to the real Particle Cloud: it only reads, unless you name a function to call:
+`pip install aioparticle[testing]`) with a small demo fleet, and logs in to it with the demo
+account's username and password. With PARTICLE_ACCESS_TOKEN set it talks to the real Particle
+Cloud: it only reads, unless you name a function to call:
 
     PARTICLE_ACCESS_TOKEN=... python examples/quickstart.py [DEVICE] [FUNCTION] [ARG]
 """
@@ -17,7 +18,7 @@ from contextlib import AsyncExitStack
 
 import anyio
 
-from aioparticle import DeviceOfflineError, ParticleClient, ParticleError
+from aioparticle import DeviceOfflineError, ParticleClient, ParticleError, PasswordLogin
 
 
 async def tour(
@@ -90,10 +91,13 @@ async def main(argv: list[str]) -> int:
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())
             seed_demo(cloud)
-            client = ParticleClient(cloud.token, base_url=cloud.url)
+            # log in with a username and password; the client renews its token by itself
+            login = PasswordLogin(cloud.username, cloud.password)
+            client = ParticleClient(auth=login, base_url=cloud.url)
             print(
                 f"PARTICLE_ACCESS_TOKEN is not set: using the local Particle Cloud at "
                 f"{cloud.url}\n(set PARTICLE_ACCESS_TOKEN to use your real devices)\n"
+                f"Logging in as {login.username}\n"
             )
             device_id, function, arg = (
                 device_id or DEMO_DEVICE_ID,

@@ -19,11 +19,7 @@ TIME = r"\d\d:\d\d:\d\d"
 
 def run_example(script: str, *args: str) -> str:
     """Run `examples/<script>`; return its output after checking that it succeeded."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PARTICLE_ACCESS_TOKEN", "PARTICLE_API_URL")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PARTICLE_")}
     env["PYTHONUNBUFFERED"] = "1"
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and example
@@ -64,6 +60,7 @@ def test_quickstart_lists_reads_calls_and_streams() -> None:
     out = run_example("quickstart.py")
 
     assert "using the local Particle Cloud" in out
+    assert "Logging in as developer@example.com" in out  # a password login, not a token
     assert "Your devices (2):" in out
     assert re.search(r"^  online +[0-9a-f]{24}  garage-door$", out, re.M), out
     assert re.search(r"^  offline +[0-9a-f]{24}  boat-tracker$", out, re.M), out
@@ -91,3 +88,18 @@ def test_product_report_lists_devices_with_firmware_and_sim_usage() -> None:
     )
     assert summary, out
     assert float(summary.group(1)) == pytest.approx(total, abs=0.02)
+
+
+def test_product_backend_runs_on_client_credentials_through_token_expiry() -> None:
+    out = run_example("product_backend.py")
+
+    assert "Using the local Particle Cloud" in out
+    assert re.search(r"^Created OAuth client '[\w-]+' for product 'demo-fleet'$", out, re.M), out
+    assert "auth=ClientCredentials(client_id=" in out and "client_secret='***'" in out, out
+    assert "Fleet: 2 online, 1 offline" in out, out
+    assert re.search(
+        r"^Answered 60 battery requests in [\d.]+ s \(20 for offline devices\)$", out, re.M
+    ), out
+    renewals = re.search(r"^Product tokens obtained: (\d+) \(each lived 2 s", out, re.M)
+    assert renewals, out
+    assert int(renewals.group(1)) >= 2, out  # the tokens expired during the burst and were renewed
