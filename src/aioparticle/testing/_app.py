@@ -18,6 +18,7 @@ from ._routes import (
     products,
     serial_numbers,
     sims,
+    teams,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -34,6 +35,7 @@ ROUTES: list[Route] = [
     *devices.ROUTES,
     *serial_numbers.ROUTES,
     *products.ROUTES,
+    *teams.ROUTES,
     *sims.ROUTES,
     *libraries.ROUTES,
     *builds.ROUTES,

@@ -42,6 +42,7 @@ from .libraries import (
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
+from .teams import FakeApiUser, TeamsMixin
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -59,6 +60,7 @@ __all__ = [
     "Denied",
     "DeviceChanges",
     "DeviceOsVersion",
+    "FakeApiUser",
     "FakeDevice",
     "FakeFirmware",
     "FakeLibrary",
@@ -96,6 +98,7 @@ _platform = platform_id
 
 
 class CloudState(
+    TeamsMixin,
     AuthMixin,
     DevicesMixin,
     SerialNumbersMixin,
