@@ -33,6 +33,7 @@ from .resources.devices import Devices
 from .resources.events import Events
 from .resources.libraries import Libraries
 from .resources.oauth_clients import OAuthClients
+from .resources.orgs import Orgs
 from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
@@ -119,6 +120,8 @@ class ParticleClient:
     device_os = SubClient(DeviceOs)
     #: OAuth clients of the account or a product: list, create, update, delete.
     oauth_clients = SubClient(OAuthClients)
+    #: Organizations, with a nested `team` sub-client.
+    orgs = SubClient(Orgs)
 
     def __init__(
         self,

@@ -67,18 +67,23 @@ def parse_ack(content: bytes) -> None:
                 raise NotOkError(str(detail))
 
 
-def parse_unwrapped(tp: type[T], key: str) -> Callable[[bytes], T]:
-    """A parser validating the body as `tp`, after taking it out of its `key` wrapper if any.
+def parse_unwrapped(tp: type[T], key: str, *more_keys: str) -> Callable[[bytes], T]:
+    """A parser validating the body as `tp`, after taking it out of its `key` wrapper if any
+    (or out of the first of `more_keys` it has, for answers wrapped one way or another).
 
     The cloud wraps some answers (`{"product": {...}}`, `{"team": [...]}`, JSON:API
     `{"data": ...}`) and not others; both forms are accepted.
     """
     validate = TypeAdapter(tp).validate_python
+    keys = (key, *more_keys)
 
     def parse(content: bytes) -> T:
         body = parse_json(content)
-        if isinstance(body, dict) and key in body:
-            body = body[key]
+        if isinstance(body, dict):
+            for wrapper in keys:
+                if wrapper in body:
+                    body = body[wrapper]
+                    break
         return validate(body)
 
     return parse

@@ -470,19 +470,24 @@ async def test_team_list_invite_and_remove(world: World, raw: httpx.AsyncClient)
     )
 
     assert listed.status_code == 200
-    assert listed.json() == {
-        "ok": True,
-        "team": [{"username": world.cloud.username, "is_programmatic": False}],
-    }
+    body = listed.json()
+    assert body.keys() == {"ok", "team"} and body["ok"] is True
+    (owner,) = body["team"]
+    assert owner.keys() == {"_id", "username", "role"}
+    assert owner["username"] == world.cloud.username
+    assert len(owner["_id"]) == 24
+    assert owner["role"]["name"] == "Administrator"  # who created the product
     assert before.status_code == 403
-    assert invited.json() == {"ok": True}
+    assert invited.json() == {"ok": True, "invited": {"username": OTHER_USER}}
     assert after.status_code == 200
     assert again.status_code == 400
     assert again.json() == {"ok": False, "error": f"{OTHER_USER} is already a team member"}
-    assert plus.json() == {"ok": True}
-    assert [m["username"] for m in listed_after.json()["team"]] == sorted(
+    assert plus.json() == {"ok": True, "invited": {"username": "api+bot@example.com"}}
+    team_after = listed_after.json()["team"]
+    assert [m["username"] for m in team_after] == sorted(
         ["api+bot@example.com", world.cloud.username, OTHER_USER]
     )
+    assert [m["role"]["name"] for m in team_after] == ["Developer", "Administrator", "Developer"]
     assert removed.status_code == 200
     assert removed.json() == {"ok": True}
     assert removed_again.status_code == 404

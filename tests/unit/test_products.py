@@ -1,6 +1,6 @@
-"""Wire-level tests of `client.products` and its nested sub-clients (firmware, team, config,
-locations): exact method, path, query, body and headers per call, typed results, and every
-argument check that must fire before any request."""
+"""Wire-level tests of `client.products` and its nested sub-clients (firmware, config,
+locations; the team's are in test_teams.py): exact method, path, query, body and headers per
+call, typed results, and every argument check that must fire before any request."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from aioparticle import (
     Product,
     ProductConfiguration,
     ProductFirmware,
-    TeamMember,
 )
 from tests.conftest import load
 from tests.unit._wire import (
@@ -64,7 +63,6 @@ PRODUCT_BODY = load("products/product.json")
 OTHER_PRODUCT_BODY: dict[str, Any] = {"id": 12, "platform_id": 6, "name": "Lamps", "slug": "lamps"}
 FIRMWARE_BODY = load("products/firmware_v3.json")
 FIRMWARE_V2_BODY = load("products/firmware_v2.json")
-TEAM_BODY = load("products/team.json")
 CONFIG_BODY = load("products/config.json")
 SCHEMA_BODY = load("products/config_schema.json")
 POINT_BODY = load("products/location_point.json")
@@ -552,82 +550,6 @@ async def test_firmware_release_not_ok_raises(
         await client.products.firmware.release(3, product=PRODUCT_ID, product_default=True)
 
 
-# =========================================================================== team
-
-
-@PRODUCTS
-@pytest.mark.parametrize(
-    "body", [{"ok": True, "team": TEAM_BODY}, TEAM_BODY], ids=["wrapped", "bare-array"]
-)
-async def test_team_list(
-    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str, body: Any
-) -> None:
-    reply(api, body)
-
-    team = await client.products.team.list(product=product)
-
-    check_request(only_request(api), "GET", f"{prefix}/team")
-    assert isinstance(team, list)
-    assert all(isinstance(m, TeamMember) for m in team)
-    alice, bot = team
-    assert alice.username == "alice@example.com"
-    assert alice.friendly_name == "Alice"
-    assert alice.no_mfa is False
-    assert alice.is_programmatic is False
-    assert alice.scopes == []
-    assert alice.role == {"id": "r1", "name": "Administrator"}
-    assert bot.username == "api-user+abc123@api.particle.io"
-    assert bot.is_programmatic is True
-    assert bot.scopes == ["devices:list", "firmware:create"]
-    assert bot.product_id == PRODUCT_ID
-    assert bot.model_extra == {"created_at": "2025-01-01T00:00:00Z"}
-
-
-@PRODUCTS
-async def test_team_invite(
-    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
-) -> None:
-    reply(api, {"ok": True})
-
-    result = await client.products.team.invite("bob+test@example.com", product=product)
-
-    check_request(
-        only_request(api), "POST", f"{prefix}/team", body={"username": "bob+test@example.com"}
-    )
-    assert result is None
-
-
-async def test_team_invite_not_ok_raises(client: ParticleClient, api: respx.MockRouter) -> None:
-    reply(api, {"ok": False, "error": "already a member"})
-
-    with pytest.raises(APIError, match="already a member"):
-        await client.products.team.invite("bob@example.com", product=PRODUCT_ID)
-
-
-@PRODUCTS
-async def test_team_remove_encodes_the_username_as_one_segment(
-    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
-) -> None:
-    reply(api, {"ok": True})
-
-    result = await client.products.team.remove("api-user+abc123@api.particle.io", product=product)
-
-    check_request(only_request(api), "DELETE", f"{prefix}/team/api-user%2Babc123%40api.particle.io")
-    assert result is None
-
-
-async def test_team_remove_encodes_spaces_and_unicode(
-    client: ParticleClient, api: respx.MockRouter
-) -> None:
-    reply(api, status=204)
-
-    await client.products.team.remove("zoë smith@example.com", product=PRODUCT_ID)
-
-    check_request(
-        only_request(api), "DELETE", "/v1/products/4567/team/zo%C3%AB%20smith%40example.com"
-    )
-
-
 # =========================================================================== config
 
 CONFIG_PATHS = pytest.mark.parametrize(
@@ -1082,9 +1004,6 @@ PRODUCT_ONLY: dict[str, OpenCall] = {
     "firmware.update": lambda c, p: c.products.firmware.update(3, product=p, title="t"),
     "firmware.download": lambda c, p: c.products.firmware.download(3, product=p),
     "firmware.release": lambda c, p: c.products.firmware.release(3, product=p),
-    "team.list": lambda c, p: c.products.team.list(product=p),
-    "team.invite": lambda c, p: c.products.team.invite("a@example.com", product=p),
-    "team.remove": lambda c, p: c.products.team.remove("a@example.com", product=p),
     "config.get": lambda c, p: c.products.config.get(product=p),
     "config.get-device": lambda c, p: c.products.config.get(product=p, device=DEV),
     "config.get_schema": lambda c, p: c.products.config.get_schema(product=p),
@@ -1143,8 +1062,6 @@ BAD_RELEASE_OPTIONS: list[dict[str, Any]] = [
     {"groups": [None]},
 ]
 
-BAD_USERNAMES = [None, "", "a\nb", "a\x00b", "x" * 255, 5, b"a@b.c"]
-BAD_SEGMENT_USERNAMES = [".", "..", "a/b@c.d", "a?b", "a#b", "a\\b"]
 
 BAD_DEVICE_IDS = ["", ".", "..", "a/b", "a?b", "a#b", "a\\b", "a\x00b", "a\nb", "x" * 257, 123]
 
@@ -1306,15 +1223,6 @@ BAD_INPUT = [
             )
         },
         BAD_RELEASE_OPTIONS,
-    ),
-    # team
-    *bad_input_grid(
-        {"team.invite": lambda c, name: c.products.team.invite(name, product=PRODUCT_ID)},
-        BAD_USERNAMES,
-    ),
-    *bad_input_grid(
-        {"team.remove": lambda c, name: c.products.team.remove(name, product=SLUG)},
-        BAD_USERNAMES + BAD_SEGMENT_USERNAMES,
     ),
     # config
     *bad_input_grid(

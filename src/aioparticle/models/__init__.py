@@ -23,12 +23,14 @@ from .products import (
     Product,
     ProductConfiguration,
     ProductFirmware,
-    TeamMember,
 )
 from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
+from .teams import ApiUser, ApiUserToken, TeamMember, TeamRole
 
 __all__ = [
     "AccessToken",
+    "ApiUser",
+    "ApiUserToken",
     "BuildTarget",
     "BuildTargets",
     "ClaimCode",
@@ -57,6 +59,7 @@ __all__ = [
     "Sim",
     "SimDataUsage",
     "TeamMember",
+    "TeamRole",
     "UTCDateTime",
     "UnprotectResult",
     "UpdatedDevice",

@@ -1,4 +1,5 @@
-"""Models of products and what lives under one: firmware, team, configuration, locations."""
+"""Models of products and what lives under one: firmware, configuration, locations (the
+team's models are in `teams`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from ._base import ParticleModel, UTCDateTime
+from .teams import TeamMember  # defined with the other team models; still importable here
 
 __all__ = [
     "DeviceLocation",
@@ -48,18 +50,6 @@ class ProductFirmware(ParticleModel):
     product_id: int | None = None
     uploaded_at: UTCDateTime | None = None
     uploaded_by: Any = None
-
-
-class TeamMember(ParticleModel):
-    """A member of a product's team (`is_programmatic` marks an API user)."""
-
-    username: str
-    friendly_name: str | None = None
-    no_mfa: bool | None = None
-    is_programmatic: bool | None = None
-    scopes: list[str] = Field(default_factory=list)
-    product_id: int | None = None
-    role: Any = None
 
 
 class ProductConfiguration(ParticleModel):

@@ -14,6 +14,7 @@ from .devices import DeviceAttributes, Devices
 from .events import Events
 from .libraries import Libraries
 from .oauth_clients import OAuthClients
+from .orgs import Orgs, OrgsTeam
 from .products import (
     Products,
     ProductsConfig,
@@ -34,6 +35,8 @@ __all__ = [
     "Events",
     "Libraries",
     "OAuthClients",
+    "Orgs",
+    "OrgsTeam",
     "Products",
     "ProductsConfig",
     "ProductsFirmware",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .._exceptions import InvalidArgumentError
 from .._pagination import AsyncPaginator, ParsedPage, paginate
 from .._paths import scope_prefix
+from ._checks import org_prefix
 
 if TYPE_CHECKING:
     from .._core import Core
@@ -79,6 +80,14 @@ class Resource:
                 f"{self._operation(2)} needs product= (a product id or slug)"
             )
         return scope_prefix(product)
+
+    def _org_prefix(self, org: str | None) -> str:
+        """`/v1/orgs/<org>` for an operation that needs `org=`."""
+        if org is None:
+            raise InvalidArgumentError(
+                f"{self._operation(2)} needs org= (an organization id or slug)"
+            )
+        return org_prefix(org)
 
     def _operation(self, depth: int) -> str:
         """The label of the public method `depth` frames up: `"products.firmware.list()"`."""

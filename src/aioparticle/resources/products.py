@@ -12,14 +12,14 @@ from .._exceptions import InvalidArgumentError
 from .._files import file_part
 from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_ack, parse_model, parse_object, parse_unwrapped
-from .._paths import MAX_ID_LENGTH, product_segment, segment
+from .._paths import MAX_ID_LENGTH, product_segment
 from ..models.products import (
     DeviceLocation,
     Product,
     ProductConfiguration,
     ProductFirmware,
-    TeamMember,
 )
+from ..models.teams import ApiUser, TeamMember
 from ._base import Resource
 from ._checks import (
     date_range,
@@ -31,6 +31,7 @@ from ._checks import (
     positive_int,
     short_text,
 )
+from ._team import TeamBase
 
 if TYPE_CHECKING:
     from ..types import FileInput, JSONObject, JSONValue, ProductRef, ProgressCallback, StrPath
@@ -47,14 +48,11 @@ __all__ = [
 MAX_TITLE_LENGTH = 256
 #: Longest firmware description accepted.
 MAX_DESCRIPTION_LENGTH = 65_536
-#: Longest username (an e-mail address) accepted.
-MAX_USERNAME_LENGTH = 254
 
 _parse_products = parse_unwrapped(list[Product], "products")
 _parse_product = parse_unwrapped(Product, "product")
 _parse_firmware_list = parse_unwrapped(list[ProductFirmware], "firmware")
 _parse_firmware = parse_unwrapped(ProductFirmware, "firmware")
-_parse_team = parse_unwrapped(list[TeamMember], "team")
 _parse_config = parse_model(ProductConfiguration)
 _parse_locations = page_parser(DeviceLocation, "locations")
 _parse_location = parse_unwrapped(DeviceLocation, "location")
@@ -174,27 +172,51 @@ class ProductsFirmware(Resource):
         await self._request("PUT", path, json=body, parse=parse_ack)
 
 
-class ProductsTeam(Resource):
-    """The people (and API users) on a product's team."""
+class ProductsTeam(TeamBase):
+    """The people and API users on a product's team."""
 
     __slots__ = ()
 
     async def list(self, *, product: ProductRef) -> list[TeamMember]:
-        """Every team member."""
-        path = f"{self._product_prefix(product)}/team"
-        return await self._request("GET", path, parse=_parse_team)
+        """Every team member: people and API users (`is_programmatic`)."""
+        return await self._list_members(self._product_prefix(product))
 
-    async def invite(self, username: str, *, product: ProductRef) -> None:
-        """Invite someone (by e-mail) to the team."""
-        path = f"{self._product_prefix(product)}/team"
-        body = {"username": short_text(username, "username", max_length=MAX_USERNAME_LENGTH)}
-        await self._request("POST", path, json=body, parse=parse_ack)
+    async def invite(self, username: str, *, product: ProductRef, role: str | None = None) -> None:
+        """Invite a Particle user (by e-mail) to the team, as `role` (`"Administrator"`,
+        `"Developer"`, `"View-only"`, `"Support"`; the cloud's default when omitted)."""
+        await self._invite(self._product_prefix(product), username, role)
 
     async def remove(self, username: str, *, product: ProductRef) -> None:
-        """Remove a member from the team."""
-        member = segment(username, "username", max_length=MAX_USERNAME_LENGTH)
-        path = f"{self._product_prefix(product)}/team/{member}"
-        await self._request("DELETE", path, parse=parse_ack)
+        """Remove a member from the team; removing an API user also invalidates its token."""
+        await self._remove(self._product_prefix(product), username)
+
+    async def create_api_user(
+        self, friendly_name: str, scopes: Sequence[str], *, product: ProductRef
+    ) -> ApiUser:
+        """Create an API user with `scopes` (such as `["devices:list"]`).
+
+        The answer carries its access token (`ApiUser.token`, a `SecretStr` that never
+        expires), returned here only. Not retried once sent.
+        """
+        return await self._create_api_user(self._product_prefix(product), friendly_name, scopes)
+
+    async def update_api_user(
+        self,
+        username: str,
+        *,
+        product: ProductRef,
+        friendly_name: str | None = None,
+        scopes: Sequence[str] | None = None,
+    ) -> ApiUser:
+        """Rename an API user and/or change its scopes; new scopes come with a new token (the
+        old one stops working). Not retried once sent."""
+        return await self._update_api_user(
+            self._product_prefix(product), username, friendly_name, scopes
+        )
+
+    async def regenerate_token(self, username: str, *, product: ProductRef) -> ApiUser:
+        """Give an API user a new access token (`ApiUser.token`); the old one stops working."""
+        return await self._regenerate_token(self._product_prefix(product), username)
 
 
 def _config_path(prefix: str, device: str | None) -> str:
@@ -312,7 +334,7 @@ class Products(Resource):
 
     #: Product firmware versions: list, get, upload, update, download, release.
     firmware = SubClient(ProductsFirmware)
-    #: The product team: list, invite, remove.
+    #: The product team: list, invite, remove, and API users (create, update, regenerate).
     team = SubClient(ProductsTeam)
     #: Asset-tracking configuration: get, get_schema, set.
     config = SubClient(ProductsConfig)

@@ -19,6 +19,7 @@ from ._routes import (
     products,
     serial_numbers,
     sims,
+    teams,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -36,6 +37,7 @@ ROUTES: list[Route] = [
     *devices.ROUTES,
     *serial_numbers.ROUTES,
     *products.ROUTES,
+    *teams.ROUTES,
     *sims.ROUTES,
     *libraries.ROUTES,
     *builds.ROUTES,

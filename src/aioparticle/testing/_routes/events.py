@@ -114,7 +114,9 @@ def _org_products(request: Request) -> set[int]:
     """The ids of the products of the path's organization (404 unknown, 403 not a member)."""
     token = authenticate(request)
     try:
-        return cloud(request).org_product_ids(token.username, request.path_params["org"])
+        return cloud(request).org_product_ids(
+            token.username, request.path_params["org"], org_id=token.org_id
+        )
     except Denied:
         raise denied(request) from None
 

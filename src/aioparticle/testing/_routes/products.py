@@ -1,4 +1,5 @@
-"""Products: the products themselves, their firmware (upload, release, download) and team."""
+"""Products: the products themselves and their firmware (upload, release, download); their
+teams are in `teams`."""
 
 from __future__ import annotations
 
@@ -126,29 +127,6 @@ async def release_firmware(request: Request) -> Response:
     return json_response({"ok": True})
 
 
-async def list_team(request: Request) -> Response:
-    product, _ = product_of(request)
-    members = cloud(request).list_team(product)
-    team = [{"username": username, "is_programmatic": False} for username in members]
-    return json_response({"ok": True, "team": team})
-
-
-async def invite_team_member(request: Request) -> Response:
-    product, _ = product_of(request)
-    body = await read_body(request)
-    username = body.get("username")
-    if not isinstance(username, str) or not username.strip():
-        raise bad_request("username is required")
-    cloud(request).invite_member(product, username)
-    return json_response({"ok": True})
-
-
-async def remove_team_member(request: Request) -> Response:
-    product, _ = product_of(request)
-    cloud(request).remove_member(product, request.path_params["username"])
-    return json_response({"ok": True})
-
-
 # "release" comes before the "{version}" routes
 ROUTES = [
     Route("/v1/products", list_products, methods=["GET"]),
@@ -159,7 +137,4 @@ ROUTES = [
     Route("/v1/products/{product}/firmware/{version}", get_firmware, methods=["GET"]),
     Route("/v1/products/{product}/firmware/{version}", update_firmware, methods=["PUT"]),
     Route("/v1/products/{product}/firmware/{version}/binary", download_firmware, methods=["GET"]),
-    Route("/v1/products/{product}/team", list_team, methods=["GET"]),
-    Route("/v1/products/{product}/team", invite_team_member, methods=["POST"]),
-    Route("/v1/products/{product}/team/{username:path}", remove_team_member, methods=["DELETE"]),
 ]

@@ -51,6 +51,7 @@ from .libraries import (
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
+from .teams import FakeApiUser, TeamsMixin
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -69,6 +70,7 @@ __all__ = [
     "Denied",
     "DeviceChanges",
     "DeviceOsVersion",
+    "FakeApiUser",
     "FakeDevice",
     "FakeFirmware",
     "FakeLibrary",
@@ -108,6 +110,7 @@ _platform = platform_id
 
 
 class CloudState(
+    TeamsMixin,
     AuthMixin,
     DevicesMixin,
     SerialNumbersMixin,

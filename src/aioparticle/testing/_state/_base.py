@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .libraries import FakeLibrary
     from .products import FakeOrg, FakeProduct
     from .sims import FakeSim
+    from .teams import FakeApiUser
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -152,6 +153,8 @@ class StateBase:
         self.devices: dict[str, FakeDevice] = {}
         self.products: dict[int, FakeProduct] = {}
         self.orgs: dict[str, FakeOrg] = {}
+        #: the API users of every product and organization, by username
+        self.api_users: dict[str, FakeApiUser] = {}
         self.events: list[PublishedEvent] = []
         self.subscribers: set[Subscriber] = set()
         self.faults: list[Fault] = []

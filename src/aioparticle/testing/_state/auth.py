@@ -54,6 +54,8 @@ class Token:
     #: the OAuth client the token was issued to
     client_id: str | None = None
     scopes: list[str] = field(default_factory=list)
+    #: an organization's API user's token: the organization whose products it may use
+    org_id: str | None = None
 
 
 class OAuthClient(NamedTuple):

@@ -1,4 +1,5 @@
-"""Products: organizations, products, their firmware, firmware releases and team."""
+"""Products: organizations, products, their firmware and firmware releases (their teams:
+`teams`)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ class FirmwareRelease:
 
 @dataclass
 class FakeProduct:
-    """A product: devices join it with `add_device(product=...)`; `members` may use its routes.
+    """A product: devices join it with `add_device(product=...)`; `members` (its team's
+    people) may use its routes, as may the tokens of its API users.
 
     `firmware` maps version numbers to `FakeFirmware`; `releases` lists every firmware release
     received, oldest first.
@@ -56,22 +58,27 @@ class FakeProduct:
     org: str | None = None
     description: str = ""
     members: set[str] = field(default_factory=set)
+    #: the role of a member invited with one (the others are Administrators)
+    roles: dict[str, str] = field(default_factory=dict)
     firmware: dict[int, FakeFirmware] = field(default_factory=dict)
     releases: list[FirmwareRelease] = field(default_factory=list)
 
 
 @dataclass
 class FakeOrg:
-    """An organization owning products; `members` may open its event streams."""
+    """An organization owning products; `members` may open its event streams and manage its
+    team."""
 
     id: str
     slug: str
     name: str
     members: set[str] = field(default_factory=set)
+    #: the role of a member invited with one (the others are Administrators)
+    roles: dict[str, str] = field(default_factory=dict)
 
 
 class ProductsMixin(StateBase):
-    """Organizations, products, their firmware and their team."""
+    """Organizations, products and their firmware."""
 
     # ------------------------------------------------------------- products and organizations
 
@@ -135,20 +142,39 @@ class ProductsMixin(StateBase):
             product = self.find_product(ref)
             if product is None:
                 raise NotFound("Product not found")
-            if token.product_id != product.id and (
-                token.username is None or token.username not in product.members
-            ):
+            if not self.may_use(token, product):
                 raise Denied
             return product
 
-    def org_product_ids(self, username: str | None, ref: str) -> set[int]:
-        """The ids of the products of organization `ref` (slug or id) if `username` is one of
-        its members. Raises `NotFound` or `Denied`."""
+    def may_use(self, token: Token, product: FakeProduct) -> bool:
+        """Whether `token` may use `product`: a token of the product (its OAuth client's, one
+        of its API users'), of a team member, or of an API user of the product's organization."""
         with self.lock:
-            org = self.orgs.get(ref) or next((o for o in self.orgs.values() if o.id == ref), None)
+            if token.product_id == product.id:
+                return True
+            if token.username is not None and token.username in product.members:
+                return True
+            if token.org_id is None or product.org is None:
+                return False
+            org = self.find_org(product.org)
+            return org is not None and org.id == token.org_id
+
+    def find_org(self, ref: str) -> FakeOrg | None:
+        """An organization by slug or id."""
+        with self.lock:
+            return self.orgs.get(ref) or next((o for o in self.orgs.values() if o.id == ref), None)
+
+    def org_product_ids(
+        self, username: str | None, ref: str, *, org_id: str | None = None
+    ) -> set[int]:
+        """The ids of the products of organization `ref` (slug or id) if `username` is one of
+        its members, or `org_id` is its id (the token of one of its API users). Raises
+        `NotFound` or `Denied`."""
+        with self.lock:
+            org = self.find_org(ref)
             if org is None:
                 raise NotFound("Organization not found")
-            if username not in org.members:
+            if username not in org.members and org_id != org.id:
                 raise Denied
             return {p.id for p in self.products.values() if p.org in (org.slug, org.id)}
 
@@ -158,8 +184,7 @@ class ProductsMixin(StateBase):
             return [
                 self.product_json(p)
                 for p in sorted(self.products.values(), key=lambda p: p.id)
-                if p.id == token.product_id
-                or (token.username is not None and token.username in p.members)
+                if self.may_use(token, p)
             ]
 
     def product_json(self, product: FakeProduct) -> dict[str, Any]:
@@ -313,24 +338,3 @@ class ProductsMixin(StateBase):
             )
             if product_default:
                 self.make_current(product, firmware.version)
-
-    # ------------------------------------------------------------- product team
-
-    def list_team(self, product: FakeProduct) -> list[str]:
-        """The usernames of the product's team, sorted."""
-        with self.lock:
-            return sorted(product.members)
-
-    def invite_member(self, product: FakeProduct, username: str) -> None:
-        """Add `username` to the product's team. Raises `Refused` if already a member."""
-        with self.lock:
-            if username in product.members:
-                raise Refused(f"{username} is already a team member")
-            product.members.add(username)
-
-    def remove_member(self, product: FakeProduct, username: str) -> None:
-        """Remove `username` from the product's team. Raises `NotFound` if not a member."""
-        with self.lock:
-            if username not in product.members:
-                raise NotFound("Team member not found")
-            product.members.discard(username)

@@ -1,0 +1,69 @@
+"""Organizations: for now, their team (people and API users)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._core import SubClient
+from ..models.teams import ApiUser, TeamMember
+from ._base import Resource
+from ._team import TeamBase
+
+__all__ = ["Orgs", "OrgsTeam"]
+
+
+class OrgsTeam(TeamBase):
+    """The people and API users on an organization's team (`org=`: its id or slug)."""
+
+    __slots__ = ()
+
+    async def list(self, *, org: str) -> list[TeamMember]:
+        """Every team member: people and API users (`is_programmatic`), including the API
+        users of the organization's products (`product_id`)."""
+        return await self._list_members(self._org_prefix(org))
+
+    async def invite(self, username: str, *, org: str, role: str | None = None) -> None:
+        """Invite a Particle user (by e-mail) to the team, as `role` (`"Administrator"`,
+        `"Developer"`, `"View-only"`, `"Support"`; the cloud's default when omitted)."""
+        await self._invite(self._org_prefix(org), username, role)
+
+    async def remove(self, username: str, *, org: str) -> None:
+        """Remove a member from the team; removing an API user also invalidates its token."""
+        await self._remove(self._org_prefix(org), username)
+
+    async def create_api_user(
+        self, friendly_name: str, scopes: Sequence[str], *, org: str
+    ) -> ApiUser:
+        """Create an API user of the organization with `scopes` (such as `["devices:list"]`).
+
+        The answer carries its access token (`ApiUser.token`, a `SecretStr` that never
+        expires), returned here only. Not retried once sent.
+        """
+        return await self._create_api_user(self._org_prefix(org), friendly_name, scopes)
+
+    async def update_api_user(
+        self,
+        username: str,
+        *,
+        org: str,
+        friendly_name: str | None = None,
+        scopes: Sequence[str] | None = None,
+    ) -> ApiUser:
+        """Rename an API user and/or change its scopes; new scopes come with a new token (the
+        old one stops working). Not retried once sent."""
+        return await self._update_api_user(self._org_prefix(org), username, friendly_name, scopes)
+
+    async def regenerate_token(self, username: str, *, org: str) -> ApiUser:
+        """Give an API user a new access token (`ApiUser.token`); the old one stops working."""
+        return await self._regenerate_token(self._org_prefix(org), username)
+
+
+class Orgs(Resource):
+    """Organizations the token's user belongs to. Holds the nested `team` sub-client (each of
+    its calls takes `org=`, an organization id or slug)."""
+
+    __slots__ = ()
+
+    #: The organization's team: list, invite, remove, and API users (create, update,
+    #: regenerate).
+    team = SubClient(OrgsTeam)
