@@ -389,9 +389,7 @@ class TokenSource:
             self._bearer = flight.result = bearer
             self.obtained += 1
             self._renew_at = (
-                _now() + lifetime - min(_RENEW_MARGIN, lifetime / 10)
-                if lifetime
-                else float("inf")
+                _now() + lifetime - min(_RENEW_MARGIN, lifetime / 10) if lifetime else float("inf")
             )
             return bearer
         finally:
