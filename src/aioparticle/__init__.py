@@ -38,6 +38,7 @@ from ._stream import EventStream, Reconnect
 from ._version import __version__
 from .models import (
     AccessToken,
+    AccountInfo,
     BuildTarget,
     BuildTargets,
     ClaimCode,
@@ -56,6 +57,9 @@ from .models import (
     Library,
     LibraryLinks,
     LocationGeometry,
+    MfaConfirmation,
+    MfaEnrollment,
+    MfaStatus,
     OAuthClient,
     Product,
     ProductConfiguration,
@@ -64,8 +68,10 @@ from .models import (
     Sim,
     SimDataUsage,
     TeamMember,
+    TrackingIdentity,
     UnprotectResult,
     UpdatedDevice,
+    User,
     VariableValue,
 )
 from .resources import (
@@ -84,6 +90,7 @@ from .resources import (
     ProductsTeam,
     SerialNumbers,
     Sims,
+    Users,
 )
 
 __all__ = [
@@ -94,6 +101,7 @@ __all__ = [
     "APITimeoutError",
     "API_URL",
     "AccessToken",
+    "AccountInfo",
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
@@ -133,6 +141,9 @@ __all__ = [
     "LibraryLinks",
     "LocationGeometry",
     "MalformedFrame",
+    "MfaConfirmation",
+    "MfaEnrollment",
+    "MfaStatus",
     "MissingAccessTokenError",
     "NotFoundError",
     "OAuthClient",
@@ -164,11 +175,14 @@ __all__ = [
     "Subscription",
     "TLSError",
     "TeamMember",
+    "TrackingIdentity",
     "UnknownFunctionError",
     "UnknownVariableError",
     "UnprocessableEntityError",
     "UnprotectResult",
     "UpdatedDevice",
+    "User",
+    "Users",
     "VariableValue",
     "__version__",
 ]

@@ -34,6 +34,7 @@ from .resources.oauth_clients import OAuthClients
 from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
+from .resources.users import Users
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -110,6 +111,8 @@ class ParticleClient:
     device_os = SubClient(DeviceOs)
     #: OAuth clients of the account or a product: list, create, update, delete.
     oauth_clients = SubClient(OAuthClients)
+    #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
+    users = SubClient(Users)
 
     def __init__(
         self,

@@ -136,6 +136,7 @@ BUILT = (
     "serial_numbers.",
     "device_os.",
     "oauth_clients.",
+    "users.",
 )
 
 

@@ -26,9 +26,18 @@ from .products import (
     TeamMember,
 )
 from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
+from .users import (
+    AccountInfo,
+    MfaConfirmation,
+    MfaEnrollment,
+    MfaStatus,
+    TrackingIdentity,
+    User,
+)
 
 __all__ = [
     "AccessToken",
+    "AccountInfo",
     "BuildTarget",
     "BuildTargets",
     "ClaimCode",
@@ -41,12 +50,15 @@ __all__ = [
     "DeviceLocation",
     "DeviceOsVersion",
     "Event",
-    "FleetDataUsage",
     "FlashResult",
+    "FleetDataUsage",
     "FunctionResult",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
+    "MfaConfirmation",
+    "MfaEnrollment",
+    "MfaStatus",
     "OAuthClient",
     "ParticleModel",
     "Product",
@@ -56,8 +68,10 @@ __all__ = [
     "Sim",
     "SimDataUsage",
     "TeamMember",
+    "TrackingIdentity",
     "UTCDateTime",
     "UnprotectResult",
     "UpdatedDevice",
+    "User",
     "VariableValue",
 ]

@@ -22,6 +22,7 @@ from .products import (
 )
 from .serial_numbers import SerialNumbers
 from .sims import Sims
+from .users import Users
 
 __all__ = [
     "Builds",
@@ -39,6 +40,7 @@ __all__ = [
     "ProductsTeam",
     "SerialNumbers",
     "Sims",
+    "Users",
 ]
 
 #: Names the nested sub-clients had before they were named after their owner and attribute.
