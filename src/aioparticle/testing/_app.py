@@ -18,6 +18,7 @@ from ._routes import (
     products,
     serial_numbers,
     sims,
+    users,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -30,6 +31,7 @@ __all__ = ["DropConnection", "build_app"]
 #: "data_usage" before "{iccid}").
 ROUTES: list[Route] = [
     *auth.ROUTES,
+    *users.ROUTES,
     *events.ROUTES,
     *devices.ROUTES,
     *serial_numbers.ROUTES,

@@ -42,6 +42,7 @@ from .libraries import (
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
+from .users import PendingMfa, UsersMixin
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -73,6 +74,7 @@ __all__ = [
     "FunctionCall",
     "NotFound",
     "OAuthClient",
+    "PendingMfa",
     "PublishedEvent",
     "Refused",
     "StreamFault",
@@ -97,6 +99,7 @@ _platform = platform_id
 
 class CloudState(
     AuthMixin,
+    UsersMixin,
     DevicesMixin,
     SerialNumbersMixin,
     SimsMixin,
