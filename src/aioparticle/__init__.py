@@ -45,6 +45,7 @@ from ._stream import EventStream, Reconnect
 from ._version import __version__
 from .models import (
     AccessToken,
+    AccountInfo,
     ApiUser,
     ApiUserToken,
     BuildTarget,
@@ -65,6 +66,9 @@ from .models import (
     Library,
     LibraryLinks,
     LocationGeometry,
+    MfaConfirmation,
+    MfaEnrollment,
+    MfaStatus,
     OAuthClient,
     Product,
     ProductConfiguration,
@@ -75,8 +79,10 @@ from .models import (
     TeamMember,
     TeamRole,
     TokenInfo,
+    TrackingIdentity,
     UnprotectResult,
     UpdatedDevice,
+    User,
     VariableValue,
 )
 from .resources import (
@@ -98,6 +104,7 @@ from .resources import (
     ProductsTeam,
     SerialNumbers,
     Sims,
+    Users,
 )
 
 __all__ = [
@@ -110,6 +117,7 @@ __all__ = [
     "AccessToken",
     "ApiUser",
     "ApiUserToken",
+    "AccountInfo",
     "AsyncPaginator",
     "Auth",
     "AuthenticationError",
@@ -156,6 +164,9 @@ __all__ = [
     "LoginRateLimitError",
     "MalformedFrame",
     "MfaRequiredError",
+    "MfaConfirmation",
+    "MfaEnrollment",
+    "MfaStatus",
     "MissingAccessTokenError",
     "NotFoundError",
     "OAuthClient",
@@ -194,11 +205,14 @@ __all__ = [
     "TeamRole",
     "TokenInfo",
     "TokenProvider",
+    "TrackingIdentity",
     "UnknownFunctionError",
     "UnknownVariableError",
     "UnprocessableEntityError",
     "UnprotectResult",
     "UpdatedDevice",
+    "User",
+    "Users",
     "VariableValue",
     "__version__",
 ]

@@ -37,6 +37,7 @@ from .resources.orgs import Orgs
 from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
+from .resources.users import Users
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -122,6 +123,8 @@ class ParticleClient:
     oauth_clients = SubClient(OAuthClients)
     #: Organizations, with a nested `team` sub-client.
     orgs = SubClient(Orgs)
+    #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
+    users = SubClient(Users)
 
     def __init__(
         self,

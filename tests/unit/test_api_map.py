@@ -137,6 +137,7 @@ BUILT = (
     "device_os.",
     "oauth_clients.",
     "auth.",
+    "users.",
 )
 
 

@@ -26,9 +26,18 @@ from .products import (
 )
 from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
 from .teams import ApiUser, ApiUserToken, TeamMember, TeamRole
+from .users import (
+    AccountInfo,
+    MfaConfirmation,
+    MfaEnrollment,
+    MfaStatus,
+    TrackingIdentity,
+    User,
+)
 
 __all__ = [
     "AccessToken",
+    "AccountInfo",
     "ApiUser",
     "ApiUserToken",
     "BuildTarget",
@@ -43,12 +52,15 @@ __all__ = [
     "DeviceLocation",
     "DeviceOsVersion",
     "Event",
-    "FleetDataUsage",
     "FlashResult",
+    "FleetDataUsage",
     "FunctionResult",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
+    "MfaConfirmation",
+    "MfaEnrollment",
+    "MfaStatus",
     "OAuthClient",
     "TokenInfo",
     "ParticleModel",
@@ -60,8 +72,10 @@ __all__ = [
     "SimDataUsage",
     "TeamMember",
     "TeamRole",
+    "TrackingIdentity",
     "UTCDateTime",
     "UnprotectResult",
     "UpdatedDevice",
+    "User",
     "VariableValue",
 ]

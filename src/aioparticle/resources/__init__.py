@@ -24,6 +24,7 @@ from .products import (
 )
 from .serial_numbers import SerialNumbers
 from .sims import Sims
+from .users import Users
 
 __all__ = [
     "Auth",
@@ -44,6 +45,7 @@ __all__ = [
     "ProductsTeam",
     "SerialNumbers",
     "Sims",
+    "Users",
 ]
 
 #: Names the nested sub-clients had before they were named after their owner and attribute.

@@ -20,6 +20,7 @@ from ._routes import (
     serial_numbers,
     sims,
     teams,
+    users,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -33,6 +34,7 @@ __all__ = ["DropConnection", "build_app"]
 ROUTES: list[Route] = [
     *auth.ROUTES,
     *access_tokens.ROUTES,
+    *users.ROUTES,
     *events.ROUTES,
     *devices.ROUTES,
     *serial_numbers.ROUTES,

@@ -43,8 +43,9 @@ class LocalCloud(CloudState):
     `add_sim`, `add_library`, `add_binary`, `add_device_os_version`, `publish`, `inject` (HTTP
     faults) and `inject_stream` (event-stream faults). `cloud.token` belongs to the default
     account (`cloud.username` / `cloud.password`), which owns the devices added. Read what
-    clients did in `compiles`, `flashes` and `archive_requests`, and the API users they made
-    in `api_users`.
+    clients did in `compiles`, `flashes`, `archive_requests` and `password_resets`, and the API
+    users they made in `api_users`; an account signed up over HTTP waits for the token in
+    `verification_tokens[username]`.
     """
 
     def __init__(

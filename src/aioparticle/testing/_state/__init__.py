@@ -52,6 +52,7 @@ from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, Produ
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 from .teams import FakeApiUser, TeamsMixin
+from .users import PendingMfa, UsersMixin
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -86,6 +87,7 @@ __all__ = [
     "NotFound",
     "OAuthClient",
     "OAuthRefused",
+    "PendingMfa",
     "PublishedEvent",
     "Refused",
     "StreamFault",
@@ -112,6 +114,7 @@ _platform = platform_id
 class CloudState(
     TeamsMixin,
     AuthMixin,
+    UsersMixin,
     DevicesMixin,
     SerialNumbersMixin,
     SimsMixin,

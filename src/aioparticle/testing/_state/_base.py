@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .products import FakeOrg, FakeProduct
     from .sims import FakeSim
     from .teams import FakeApiUser
+    from .users import PendingMfa
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -174,6 +175,12 @@ class StateBase:
         self.flashes: list[FlashRequest] = []
         #: every library archive download: (path, Authorization header or None), oldest first
         self.archive_requests: list[tuple[str, str | None]] = []
+        #: the token of each account's verification e-mail, until the account is verified
+        self.verification_tokens: dict[str, str] = {}
+        #: every password reset asked for (the username as sent), oldest first
+        self.password_resets: list[str] = []
+        #: MFA enrolments begun and not yet confirmed, by their `mfa_token`
+        self.mfa_enrollments: dict[str, PendingMfa] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}

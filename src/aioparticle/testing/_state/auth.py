@@ -44,6 +44,10 @@ class FakeUser:
     mfa_secret: str | None = None
     account_info: dict[str, Any] = field(default_factory=dict)
     verified: bool = True
+    #: the id `GET /v1/user/identify` answers with
+    tracking_id: str = field(default_factory=lambda: secrets.token_hex(12))
+    #: the campaign (`utm`) fields the account signed up with
+    utm: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
