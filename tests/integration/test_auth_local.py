@@ -280,3 +280,28 @@ async def test_a_raw_token_request_shape_matches_the_sdks(
     assert set(answer.json()) == {"token_type", "access_token", "expires_in", "refresh_token"}
     as_json = await raw.post("/oauth/token", json=form)
     assert as_json.status_code == 400  # the token endpoint takes forms only
+
+
+async def test_an_account_from_sign_up_to_mfa_login(cloud: LocalCloud) -> None:
+    username, password = "ada@example.com", "analytical-engine-1843"
+    async with ParticleClient(base_url=cloud.url) as anonymous:
+        with anyio.fail_after(10):
+            await anonymous.users.create(username, password)
+            await anonymous.users.verify(cloud.verification_tokens[username])
+            first = await anonymous.auth.login(username, password)
+            me = anonymous.with_options(access_token=first.access_token)
+            enrolment = await me.users.enable_mfa()
+            assert enrolment.secret is not None
+            secret = enrolment.secret.get_secret_value()
+            await me.users.confirm_mfa(enrolment.mfa_token, totp(secret))
+            with pytest.raises(MfaRequiredError) as caught:
+                await anonymous.auth.login(username, password)
+            second = await anonymous.auth.login_otp(caught.value.mfa_token, totp(secret))
+            me = anonymous.with_options(access_token=second.access_token)
+            assert (await me.users.get()).username == username
+            await me.users.change_password("difference-engine-1822", current_password=password)
+            with pytest.raises(InvalidCredentialsError):
+                await anonymous.auth.login(username, password)
+            await me.users.disable_mfa(current_password="difference-engine-1822")
+            third = await anonymous.auth.login(username, "difference-engine-1822")
+    assert third.access_token in cloud.tokens
