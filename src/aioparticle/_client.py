@@ -32,6 +32,7 @@ from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.events import Events
 from .resources.libraries import Libraries
+from .resources.logic import Logic
 from .resources.oauth_clients import OAuthClients
 from .resources.orgs import Orgs
 from .resources.products import Products
@@ -125,6 +126,8 @@ class ParticleClient:
     orgs = SubClient(Orgs)
     #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
     users = SubClient(Users)
+    #: Logic: execute code once; nested `functions` (saved, with triggers) and `runs`.
+    logic = SubClient(Logic)
 
     def __init__(
         self,

@@ -477,6 +477,10 @@ def _login_class(status: int, error: str | None, description: str | None) -> typ
     return LoginError
 
 
+#: The Logic routes, whose "function not found" is about a logic function.
+_LOGIC_PATH = re.compile(r"/v1(/orgs/[^/]+)?/logic/")
+
+
 def _status_class(
     status: int, error: str | None, info: str | None, path: str = "", description: str | None = None
 ) -> type[APIStatusError]:
@@ -494,7 +498,9 @@ def _status_class(
             return DeviceOfflineError
         if lowered.startswith("unknown variable") or "variable not found" in lowered:
             return UnknownVariableError
-        if "function" in lowered and ("not found" in lowered or "unknown" in lowered):
+        unknown = "not found" in lowered or "unknown" in lowered
+        # a Logic function is not a function a device exposes
+        if "function" in lowered and unknown and not _LOGIC_PATH.match(path):
             return UnknownFunctionError
     if status in _STATUS_ERRORS:
         return _STATUS_ERRORS[status]

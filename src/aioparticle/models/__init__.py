@@ -16,6 +16,16 @@ from .devices import (
 )
 from .events import Event
 from .libraries import Library, LibraryLinks
+from .logic import (
+    LogicEvent,
+    LogicExecution,
+    LogicFunction,
+    LogicRun,
+    LogicRunLog,
+    LogicSource,
+    LogicTodayStats,
+    LogicTrigger,
+)
 from .misc import DeviceOsVersion, SerialNumberInfo
 from .products import (
     DeviceLocation,
@@ -58,6 +68,14 @@ __all__ = [
     "Library",
     "LibraryLinks",
     "LocationGeometry",
+    "LogicEvent",
+    "LogicExecution",
+    "LogicFunction",
+    "LogicRun",
+    "LogicRunLog",
+    "LogicSource",
+    "LogicTodayStats",
+    "LogicTrigger",
     "MfaConfirmation",
     "MfaEnrollment",
     "MfaStatus",

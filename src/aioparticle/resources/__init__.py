@@ -13,6 +13,7 @@ from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .events import Events
 from .libraries import Libraries
+from .logic import Logic, LogicFunctions, LogicRuns
 from .oauth_clients import OAuthClients
 from .orgs import Orgs, OrgsTeam
 from .products import (
@@ -35,6 +36,9 @@ __all__ = [
     "Devices",
     "Events",
     "Libraries",
+    "Logic",
+    "LogicFunctions",
+    "LogicRuns",
     "OAuthClients",
     "Orgs",
     "OrgsTeam",
