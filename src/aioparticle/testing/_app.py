@@ -15,6 +15,7 @@ from ._routes import (
     devices,
     events,
     libraries,
+    logic,
     oauth_clients,
     products,
     serial_numbers,
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
     *builds.ROUTES,
     *device_os.ROUTES,
     *oauth_clients.ROUTES,
+    *logic.ROUTES,
 ]
 
 

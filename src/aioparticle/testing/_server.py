@@ -46,6 +46,16 @@ class LocalCloud(CloudState):
     clients did in `compiles`, `flashes`, `archive_requests` and `password_resets`, and the API
     users they made in `api_users`; an account signed up over HTTP waits for the token in
     `verification_tokens[username]`.
+
+    Logic code is stored, never executed: the local cloud has no JavaScript engine. What an
+    execution or a run does is what `cloud.logic_script` says, a callable a test sets, taking
+    the source object and the event (or `None`) and returning `{"status": "Success" or
+    "Exception", "logs": [...]}` (log lines as `{"level", "args"}` objects or plain strings);
+    without one, everything succeeds with one log line echoing the event. Runs appear when a
+    published event matches an enabled Event trigger of an enabled function, or when a test
+    calls `add_logic_run(function_id, status=..., logs=[...], started_at=...)`; scheduled
+    triggers never fire. Seed functions with `add_logic_function`; read what was executed in
+    `logic_executions`.
     """
 
     def __init__(

@@ -48,6 +48,14 @@ from .libraries import (
     make_library_archive,
     read_library_properties,
 )
+from .logic import (
+    FakeLogicFunction,
+    FakeLogicRun,
+    LogicExecution,
+    LogicMixin,
+    LogicScript,
+    default_logic_script,
+)
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
@@ -76,6 +84,8 @@ __all__ = [
     "FakeFirmware",
     "FakeLibrary",
     "FakeLibraryVersion",
+    "FakeLogicFunction",
+    "FakeLogicRun",
     "FakeOrg",
     "FakeProduct",
     "FakeSim",
@@ -84,6 +94,8 @@ __all__ = [
     "FirmwareRelease",
     "FlashRequest",
     "FunctionCall",
+    "LogicExecution",
+    "LogicScript",
     "NotFound",
     "OAuthClient",
     "OAuthRefused",
@@ -103,6 +115,7 @@ __all__ = [
     "platform_id",
     "read_library_properties",
     "utcnow",
+    "default_logic_script",
     "version_key",
 ]
 
@@ -118,6 +131,7 @@ class CloudState(
     DevicesMixin,
     SerialNumbersMixin,
     SimsMixin,
+    LogicMixin,
     ProductsMixin,
     EventsMixin,
     LibrariesMixin,

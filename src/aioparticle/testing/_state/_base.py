@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .events import PublishedEvent, Subscriber
     from .faults import Fault, StreamFault
     from .libraries import FakeLibrary
+    from .logic import FakeLogicFunction, LogicExecution, LogicScript
     from .products import FakeOrg, FakeProduct
     from .sims import FakeSim
     from .teams import FakeApiUser
@@ -181,6 +182,12 @@ class StateBase:
         self.password_resets: list[str] = []
         #: MFA enrolments begun and not yet confirmed, by their `mfa_token`
         self.mfa_enrollments: dict[str, PendingMfa] = {}
+        #: saved logic functions of every sandbox and organization, by id
+        self.logic_functions: dict[str, FakeLogicFunction] = {}
+        #: what Logic code does here (no JavaScript runs): see `LogicScript`; None: succeed
+        self.logic_script: LogicScript | None = None
+        #: every one-off Logic execution answered, oldest first
+        self.logic_executions: list[LogicExecution] = []
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}
