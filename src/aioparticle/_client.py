@@ -30,6 +30,7 @@ from .resources.builds import Builds
 from .resources.customers import Customers
 from .resources.device_os import DeviceOs
 from .resources.devices import Devices
+from .resources.env_vars import EnvVars
 from .resources.events import Events
 from .resources.libraries import Libraries
 from .resources.oauth_clients import OAuthClients
@@ -125,6 +126,8 @@ class ParticleClient:
     orgs = SubClient(Orgs)
     #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
     users = SubClient(Users)
+    #: Environment variables of the sandbox, an organization, a product or a device; rollouts.
+    env_vars = SubClient(EnvVars)
 
     def __init__(
         self,
