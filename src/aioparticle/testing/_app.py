@@ -13,6 +13,7 @@ from ._routes import (
     builds,
     device_os,
     devices,
+    env_vars,
     events,
     libraries,
     oauth_clients,
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
     *builds.ROUTES,
     *device_os.ROUTES,
     *oauth_clients.ROUTES,
+    *env_vars.ROUTES,
 ]
 
 

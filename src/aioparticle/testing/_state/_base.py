@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .builds import CompileRequest, FlashRequest
     from .device_os import DeviceOsVersion
     from .devices import FakeDevice
+    from .env_vars import EnvScope, EnvScopeKey
     from .events import PublishedEvent, Subscriber
     from .faults import Fault, StreamFault
     from .libraries import FakeLibrary
@@ -181,9 +182,15 @@ class StateBase:
         self.password_resets: list[str] = []
         #: MFA enrolments begun and not yet confirmed, by their `mfa_token`
         self.mfa_enrollments: dict[str, PendingMfa] = {}
+        #: environment variables by scope (`env_vars.EnvScopeKey`)
+        self.env_scopes: dict[EnvScopeKey, EnvScope] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}
+
+    def device_connected(self, device: FakeDevice) -> None:
+        """Called under the lock when a device comes online; mixins that deliver something
+        at connect time extend it."""
 
     def _next_id(self, kind: str) -> int:
         """The next number of `kind` (1, 2, ...): each state counts on its own."""
