@@ -122,6 +122,8 @@ class EnvVars(Resource):
     `render` and `rollout` segments of this API; since a router may match those without
     regard to case, the keys `RENDER` and `ROLLOUT` are refused, as are the device ids
     `render` and `rollout` (in any case). Values are strings of at most 16 KiB in UTF-8.
+    Particle reserves names beginning with `PARTICLE_`; they are sent as given and the cloud
+    decides.
     """
 
     __slots__ = ()
