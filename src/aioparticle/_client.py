@@ -30,6 +30,7 @@ from .resources.builds import Builds
 from .resources.customers import Customers
 from .resources.device_os import DeviceOs
 from .resources.devices import Devices
+from .resources.env_vars import EnvVars
 from .resources.events import Events
 from .resources.libraries import Libraries
 from .resources.logic import Logic
@@ -128,6 +129,8 @@ class ParticleClient:
     users = SubClient(Users)
     #: Logic: execute code once; nested `functions` (saved, with triggers) and `runs`.
     logic = SubClient(Logic)
+    #: Environment variables of the sandbox, an organization, a product or a device; rollouts.
+    env_vars = SubClient(EnvVars)
 
     def __init__(
         self,

@@ -139,6 +139,7 @@ BUILT = (
     "auth.",
     "users.",
     "logic.",
+    "env_vars.",
 )
 
 

@@ -14,6 +14,18 @@ from .devices import (
     UpdatedDevice,
     VariableValue,
 )
+from .env_vars import (
+    EnvVar,
+    EnvVarChange,
+    EnvVarOp,
+    EnvVars,
+    EnvVarsDiff,
+    EnvVarsLatest,
+    EnvVarsOnDevice,
+    EnvVarsRolloutReview,
+    EnvVarsSnapshot,
+    RenderedEnvVars,
+)
 from .events import Event
 from .libraries import Library, LibraryLinks
 from .logic import (
@@ -61,6 +73,15 @@ __all__ = [
     "DeviceImportResult",
     "DeviceLocation",
     "DeviceOsVersion",
+    "EnvVar",
+    "EnvVarChange",
+    "EnvVarOp",
+    "EnvVars",
+    "EnvVarsDiff",
+    "EnvVarsLatest",
+    "EnvVarsOnDevice",
+    "EnvVarsRolloutReview",
+    "EnvVarsSnapshot",
     "Event",
     "FlashResult",
     "FleetDataUsage",
@@ -85,6 +106,7 @@ __all__ = [
     "Product",
     "ProductConfiguration",
     "ProductFirmware",
+    "RenderedEnvVars",
     "SerialNumberInfo",
     "Sim",
     "SimDataUsage",

@@ -11,6 +11,7 @@ from .builds import Builds
 from .customers import Customers
 from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
+from .env_vars import EnvVars
 from .events import Events
 from .libraries import Libraries
 from .logic import Logic, LogicFunctions, LogicRuns
@@ -34,6 +35,7 @@ __all__ = [
     "DeviceAttributes",
     "DeviceOs",
     "Devices",
+    "EnvVars",
     "Events",
     "Libraries",
     "Logic",

@@ -13,6 +13,7 @@ from ._routes import (
     builds,
     device_os,
     devices,
+    env_vars,
     events,
     libraries,
     logic,
@@ -47,6 +48,7 @@ ROUTES: list[Route] = [
     *device_os.ROUTES,
     *oauth_clients.ROUTES,
     *logic.ROUTES,
+    *env_vars.ROUTES,
 ]
 
 

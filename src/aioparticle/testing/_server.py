@@ -56,6 +56,16 @@ class LocalCloud(CloudState):
     calls `add_logic_run(function_id, status=..., logs=[...], started_at=...)`; scheduled
     triggers never fire. Seed functions with `add_logic_function`; read what was executed in
     `logic_executions`.
+
+    Environment variables are kept per scope in `env_scopes`: each user's sandbox, each
+    organization, product and device has its own values. A device in a product inherits the
+    product's (and a product in an organization the organization's), a device outside any
+    product its owner's sandbox; the most specific value wins. Starting a rollout snapshots the
+    scope and every scope below it (`last_snapshot`) and hands each device reached its merged
+    values: with `Immediate` an online device reports them at once (`on_device`); an offline
+    device, or any device with `Connect`, when it next comes online (`go_online()`). Names
+    follow Particle's rule (uppercase letters, digits, `_`); a `PATCH` takes at most 50
+    operations and a scope holds at most 100 variables.
     """
 
     def __init__(

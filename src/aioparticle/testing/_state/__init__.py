@@ -37,6 +37,7 @@ from .auth import (
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
+from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
 from .libraries import (
@@ -79,6 +80,9 @@ __all__ = [
     "Denied",
     "DeviceChanges",
     "DeviceOsVersion",
+    "EnvScope",
+    "EnvScopeKey",
+    "EnvSnapshot",
     "FakeApiUser",
     "FakeDevice",
     "FakeFirmware",
@@ -125,6 +129,7 @@ _platform = platform_id
 
 
 class CloudState(
+    EnvVarsMixin,
     TeamsMixin,
     AuthMixin,
     UsersMixin,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .builds import CompileRequest, FlashRequest
     from .device_os import DeviceOsVersion
     from .devices import FakeDevice
+    from .env_vars import EnvScope, EnvScopeKey
     from .events import PublishedEvent, Subscriber
     from .faults import Fault, StreamFault
     from .libraries import FakeLibrary
@@ -188,9 +189,15 @@ class StateBase:
         self.logic_script: LogicScript | None = None
         #: every one-off Logic execution answered, oldest first
         self.logic_executions: list[LogicExecution] = []
+        #: environment variables by scope (`env_vars.EnvScopeKey`)
+        self.env_scopes: dict[EnvScopeKey, EnvScope] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}
+
+    def device_connected(self, device: FakeDevice) -> None:
+        """Called under the lock when a device comes online; mixins that deliver something
+        at connect time extend it."""
 
     def _next_id(self, kind: str) -> int:
         """The next number of `kind` (1, 2, ...): each state counts on its own."""

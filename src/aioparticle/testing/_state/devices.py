@@ -101,6 +101,7 @@ class FakeDevice:
         with self._cloud.lock:
             self.online = True
             self.last_heard = self.last_handshake_at = utcnow()
+            self._cloud.device_connected(self)
         self.publish("spark/status", "online")
 
     def go_offline(self) -> None:
