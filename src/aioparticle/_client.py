@@ -31,6 +31,7 @@ from .resources.customers import Customers
 from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.events import Events
+from .resources.ledgers import Ledgers
 from .resources.libraries import Libraries
 from .resources.oauth_clients import OAuthClients
 from .resources.orgs import Orgs
@@ -125,6 +126,8 @@ class ParticleClient:
     orgs = SubClient(Orgs)
     #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
     users = SubClient(Users)
+    #: Ledgers of the sandbox or an organization, with a nested `instances` sub-client.
+    ledgers = SubClient(Ledgers)
 
     def __init__(
         self,

@@ -138,6 +138,7 @@ BUILT = (
     "oauth_clients.",
     "auth.",
     "users.",
+    "ledgers.",
 )
 
 

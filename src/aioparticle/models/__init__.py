@@ -15,6 +15,7 @@ from .devices import (
     VariableValue,
 )
 from .events import Event
+from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
 from .misc import DeviceOsVersion, SerialNumberInfo
 from .products import (
@@ -55,6 +56,10 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "Ledger",
+    "LedgerInstance",
+    "LedgerInstanceVersion",
+    "LedgerScope",
     "Library",
     "LibraryLinks",
     "LocationGeometry",

@@ -12,6 +12,7 @@ from .customers import Customers
 from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .events import Events
+from .ledgers import Ledgers, LedgersInstances
 from .libraries import Libraries
 from .oauth_clients import OAuthClients
 from .orgs import Orgs, OrgsTeam
@@ -34,6 +35,8 @@ __all__ = [
     "DeviceOs",
     "Devices",
     "Events",
+    "Ledgers",
+    "LedgersInstances",
     "Libraries",
     "OAuthClients",
     "Orgs",
