@@ -14,6 +14,7 @@ from ._routes import (
     device_os,
     devices,
     events,
+    ledgers,
     libraries,
     oauth_clients,
     products,
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
     *builds.ROUTES,
     *device_os.ROUTES,
     *oauth_clients.ROUTES,
+    *ledgers.ROUTES,
 ]
 
 

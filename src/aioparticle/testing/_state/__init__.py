@@ -39,6 +39,14 @@ from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
+from .ledgers import (
+    LEDGER_SCOPES,
+    LEDGER_SET_MODES,
+    FakeLedger,
+    FakeLedgerInstance,
+    FakeLedgerVersion,
+    LedgersMixin,
+)
 from .libraries import (
     LIBRARY_SCOPES,
     LIBRARY_SORTS,
@@ -60,6 +68,8 @@ __all__ = [
     "MFA_PASSWORD",
     "MFA_SECRET",
     "MFA_USERNAME",
+    "LEDGER_SCOPES",
+    "LEDGER_SET_MODES",
     "LIBRARY_SCOPES",
     "LIBRARY_SORTS",
     "MFA_TOKEN_LIFETIME",
@@ -74,6 +84,9 @@ __all__ = [
     "FakeApiUser",
     "FakeDevice",
     "FakeFirmware",
+    "FakeLedger",
+    "FakeLedgerInstance",
+    "FakeLedgerVersion",
     "FakeLibrary",
     "FakeLibraryVersion",
     "FakeOrg",
@@ -112,6 +125,7 @@ _platform = platform_id
 
 
 class CloudState(
+    LedgersMixin,
     TeamsMixin,
     AuthMixin,
     UsersMixin,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .devices import FakeDevice
     from .events import PublishedEvent, Subscriber
     from .faults import Fault, StreamFault
+    from .ledgers import FakeLedger
     from .libraries import FakeLibrary
     from .products import FakeOrg, FakeProduct
     from .sims import FakeSim
@@ -181,6 +182,8 @@ class StateBase:
         self.password_resets: list[str] = []
         #: MFA enrolments begun and not yet confirmed, by their `mfa_token`
         self.mfa_enrollments: dict[str, PendingMfa] = {}
+        #: ledger definitions by (space, name): space is "user:<username>" or "org:<org id>"
+        self.ledgers: dict[tuple[str, str], FakeLedger] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}
