@@ -32,6 +32,7 @@ from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.env_vars import EnvVars
 from .resources.events import Events
+from .resources.ledgers import Ledgers
 from .resources.libraries import Libraries
 from .resources.logic import Logic
 from .resources.oauth_clients import OAuthClients
@@ -131,6 +132,8 @@ class ParticleClient:
     logic = SubClient(Logic)
     #: Environment variables of the sandbox, an organization, a product or a device; rollouts.
     env_vars = SubClient(EnvVars)
+    #: Ledgers of the sandbox or an organization, with a nested `instances` sub-client.
+    ledgers = SubClient(Ledgers)
 
     def __init__(
         self,

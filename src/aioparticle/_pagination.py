@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import TypeAdapter
@@ -19,12 +20,14 @@ __all__ = [
     "DEFAULT_MAX_PAGES",
     "MAX_PER_PAGE",
     "AsyncPaginator",
+    "NextQuery",
     "Page",
     "PageMeta",
     "ParsedPage",
     "page_parser",
     "page_size",
     "paginate",
+    "paginate_by_query",
 ]
 
 #: Most items Particle serves in one page of a listing.
@@ -58,9 +61,14 @@ class PageMeta(ParticleModel):
 
 
 class Page(Generic[T]):
-    """One page of a listing: a sequence of items plus the cloud's metadata."""
+    """One page of a listing: a sequence of items plus the cloud's metadata.
 
-    __slots__ = ("items", "meta", "number", "per_page")
+    Most listings move from page to page by page number (`next_page`). A listing that moves by
+    changing its query instead (the versions of a ledger instance move a time window) names
+    the query of its next request in `next_query`.
+    """
+
+    __slots__ = ("_by_query", "items", "meta", "next_query", "number", "per_page")
 
     def __init__(
         self,
@@ -69,12 +77,19 @@ class Page(Generic[T]):
         meta: PageMeta | None = None,
         number: int | None = None,
         per_page: int | None = None,
+        next_query: Mapping[str, QueryValue] | None = None,
+        by_query: bool = False,
     ) -> None:
         self.items = items
         self.meta = meta
-        #: the page number this page was requested as (or the one the cloud reports)
+        #: the page number this page was requested as (or the one the cloud reports); for a
+        #: listing that moves by query, its place in the walk (1, 2, ...)
         self.number = (meta.page if meta is not None and meta.page else None) or number or 1
         self.per_page = per_page or (meta.per_page if meta is not None else None)
+        #: the query of the request for the next page of a listing that moves by query, or
+        #: `None` (the last page, or a listing that moves by page number)
+        self.next_query = None if next_query is None else dict(next_query)
+        self._by_query = by_query
 
     @property
     def next_page(self) -> int | None:
@@ -82,6 +97,8 @@ class Page(Generic[T]):
         page is the last, whatever the metadata claims)."""
         if not self.items:
             return None
+        if self._by_query:
+            return self.number + 1 if self.next_query is not None else None
         meta = self.meta
         if meta is not None:
             if meta.has_more is False:
@@ -111,6 +128,12 @@ class Page(Generic[T]):
         return f"Page(number={self.number}, items={len(self.items)}, meta={self.meta!r})"
 
 
+#: Fetches one page when called (a request not yet sent).
+_Step = Callable[[], Awaitable[Page[T]]]
+#: Given a page, the step fetching the page after it, or `None` when it was the last.
+_After = Callable[[Page[T]], "_Step[T] | None"]
+
+
 class AsyncPaginator(Generic[T]):
     """A lazy listing: `await` it for the first page, `async for` it for every item.
 
@@ -118,7 +141,7 @@ class AsyncPaginator(Generic[T]):
     are reached, so breaking out of the loop stops further requests.
     """
 
-    __slots__ = ("_fetch", "_first", "_max_pages")
+    __slots__ = ("_after", "_max_pages", "_start")
 
     def __init__(
         self,
@@ -127,47 +150,78 @@ class AsyncPaginator(Generic[T]):
         first_page: int | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
-        self._fetch = fetch
-        self._first = first_page
+        """Walk a listing by page number: `fetch(number)` fetches one page (`None`: the first
+        page, with no page number sent), starting from `first_page`."""
+        self._walk(partial(fetch, first_page), partial(_next_numbered, fetch), max_pages)
+
+    def _walk(self, start: _Step[T], after: _After[T], max_pages: int) -> None:
+        self._start = start
+        self._after = after
         self._max_pages = max_pages
 
+    @classmethod
+    def by_query(
+        cls,
+        fetch: Callable[[dict[str, QueryValue], int], Awaitable[Page[T]]],
+        query: Mapping[str, QueryValue],
+        *,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> AsyncPaginator[T]:
+        """Walk a listing that moves by changing its query: `fetch(query, number)` fetches the
+        `number`-th page of the walk with `query`, starting from `query`; each page names the
+        query of the next in `Page.next_query`."""
+        paginator = cls.__new__(cls)
+        paginator._walk(partial(fetch, dict(query), 1), partial(_next_by_query, fetch), max_pages)
+        return paginator
+
     def __await__(self) -> Generator[Any, None, Page[T]]:
-        return self._fetch(self._first).__await__()
+        return self._start().__await__()
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate over pages, fetching each when it is reached. A walk stops at the first
         empty page and raises `PageLimitError` past the client's `max_pages`."""
-        return _PageIterator(self._fetch, self._first, self._max_pages)
+        return _PageIterator(self._start, self._after, self._max_pages)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _ItemIterator(_PageIterator(self._fetch, self._first, self._max_pages))
+        return _ItemIterator(_PageIterator(self._start, self._after, self._max_pages))
+
+
+def _next_numbered(
+    fetch: Callable[[int | None], Awaitable[Page[T]]], page: Page[T]
+) -> _Step[T] | None:
+    """The page after `page` by number: never one at or before it (a page number that does not
+    grow ends the walk)."""
+    following = page.next_page
+    if following is None or following <= page.number:
+        return None
+    return partial(fetch, following)
+
+
+def _next_by_query(
+    fetch: Callable[[dict[str, QueryValue], int], Awaitable[Page[T]]], page: Page[T]
+) -> _Step[T] | None:
+    if page.next_query is None or page.next_page is None:
+        return None
+    return partial(fetch, page.next_query, page.next_page)
 
 
 class _PageIterator(AsyncIterator[Page[T]]):
-    __slots__ = ("_fetch", "_fetched", "_max_pages", "_next", "_started")
+    __slots__ = ("_after", "_fetched", "_max_pages", "_step")
 
-    def __init__(
-        self,
-        fetch: Callable[[int | None], Awaitable[Page[T]]],
-        first: int | None,
-        max_pages: int,
-    ) -> None:
-        self._fetch = fetch
-        self._next = first
-        self._started = False
+    def __init__(self, start: _Step[T], after: _After[T], max_pages: int) -> None:
+        self._step: _Step[T] | None = start
+        self._after = after
         self._fetched = 0
         self._max_pages = max_pages
 
     async def __anext__(self) -> Page[T]:
-        if self._started and self._next is None:
+        if self._step is None:
             raise StopAsyncIteration
         if self._fetched >= self._max_pages:
             raise PageLimitError(self._max_pages)
-        page = await self._fetch(self._next)
+        page = await self._step()
         self._fetched += 1
-        self._started = True
-        following = page.next_page
-        self._next = following if following is not None and following > page.number else None
+        self._step = self._after(page)
         return page
 
 
@@ -262,3 +316,39 @@ def paginate(
         return Page(items, meta=meta, number=number, per_page=size)
 
     return AsyncPaginator(fetch, first_page=page, max_pages=max_pages)
+
+
+#: Given the query a page was fetched with and its items, the query of the next request (or
+#: `None`: the items give no way further).
+NextQuery = Callable[[Mapping[str, "QueryValue"], list[T]], "Mapping[str, QueryValue] | None"]
+
+
+def paginate_by_query(
+    request: Fetch,
+    path: str,
+    parse: Callable[[bytes], ParsedPage[T]],
+    next_query: NextQuery[T],
+    *,
+    params: Mapping[str, QueryValue | None] | None = None,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> AsyncPaginator[T]:
+    """The paginator of a `GET` listing that moves by changing its query (a time window, say)
+    instead of a page number.
+
+    The first request sends exactly `params`. While a page says `meta.has_more`,
+    `next_query(sent, items)` gives the query of the next request. The walk stops on a page
+    without `has_more`, on an empty page, when `next_query` gives `None`, or when it gives
+    the query just sent (a window that does not move would fetch the same page forever).
+    """
+    query = {k: v for k, v in (params or {}).items() if v is not None}
+
+    async def fetch(sent: dict[str, QueryValue], number: int) -> Page[T]:
+        items, meta = await request("GET", path, parse, params=sent)
+        following: dict[str, QueryValue] | None = None
+        if items and meta is not None and meta.has_more:
+            candidate = next_query(sent, items)
+            if candidate is not None and dict(candidate) != sent:
+                following = dict(candidate)
+        return Page(items, meta=meta, number=number, next_query=following, by_query=True)
+
+    return AsyncPaginator.by_query(fetch, query, max_pages=max_pages)

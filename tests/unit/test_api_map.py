@@ -140,6 +140,7 @@ BUILT = (
     "users.",
     "logic.",
     "env_vars.",
+    "ledgers.",
 )
 
 

@@ -3,6 +3,8 @@ bodies are bounded by `max_response_bytes`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 import pytest
 import respx
@@ -14,7 +16,14 @@ from aioparticle import (
     ParticleClient,
     ResponseTooLargeError,
 )
-from aioparticle._pagination import DEFAULT_MAX_PAGES, MAX_PER_PAGE
+from aioparticle._pagination import (
+    DEFAULT_MAX_PAGES,
+    MAX_PER_PAGE,
+    Fetch,
+    PageMeta,
+    paginate_by_query,
+)
+from aioparticle.types import QueryValue
 from tests.conftest import API, TOKEN
 
 pytestmark = pytest.mark.anyio
@@ -155,3 +164,68 @@ async def test_an_error_page_over_the_cap_is_cut_and_the_status_error_raised(
     assert info.value.status_code == 502
     assert isinstance(info.value.body, str)
     assert len(info.value.body) == 10_000
+
+
+# --------------------------------------------------------------------------- walks by query
+
+
+Query = dict[str, object]
+Sent = list[Query]
+
+
+def _cloud_of(pages: list[tuple[list[int], PageMeta | None]]) -> tuple[Fetch, Sent]:
+    """A request function answering each request with the next of `pages`, and the queries it
+    was sent."""
+    sent: Sent = []
+
+    async def request(method: str, path: str, parse: object, *, params: Query) -> object:
+        sent.append(dict(params))
+        return pages[min(len(sent), len(pages)) - 1]
+
+    return request, sent
+
+
+def _no_parse(content: bytes) -> tuple[list[int], PageMeta | None]:  # pragma: no cover
+    raise AssertionError("the fake request function parses nothing")
+
+
+def _older(sent: Mapping[str, QueryValue], items: list[int]) -> dict[str, QueryValue]:
+    return {**sent, "before": min(items)}
+
+
+async def test_a_walk_by_query_sends_what_each_page_names_next() -> None:
+    more, last = PageMeta(has_more=True), PageMeta(has_more=False)
+    request, sent = _cloud_of([([9, 8], more), ([7], more), ([6], last)])
+
+    paginator = paginate_by_query(request, "/x", _no_parse, _older, params={"a": 1, "b": None})
+    pages = [page async for page in paginator.pages()]
+
+    assert sent == [{"a": 1}, {"a": 1, "before": 8}, {"a": 1, "before": 7}]
+    assert [p.items for p in pages] == [[9, 8], [7], [6]]
+    assert [(p.number, p.next_page) for p in pages] == [(1, 2), (2, 3), (3, None)]
+    assert [p.next_query for p in pages] == [{"a": 1, "before": 8}, {"a": 1, "before": 7}, None]
+
+
+async def test_a_walk_by_query_stops_when_the_next_query_is_the_one_just_sent() -> None:
+    request, sent = _cloud_of([([3], PageMeta(has_more=True))])
+
+    def same(sent: Mapping[str, QueryValue], items: list[int]) -> Mapping[str, QueryValue]:
+        return {"before": 3}
+
+    got = [item async for item in paginate_by_query(request, "/x", _no_parse, same)]
+
+    assert got == [3, 3]
+    assert sent == [{}, {"before": 3}]
+
+
+async def test_a_walk_by_query_is_bounded_by_max_pages() -> None:
+    sent: Sent = []
+
+    async def request(method: str, path: str, parse: object, *, params: Query) -> object:
+        sent.append(dict(params))
+        return [-len(sent)], PageMeta(has_more=True)  # always an older one, always more
+
+    paginator = paginate_by_query(request, "/x", _no_parse, _older, max_pages=3)
+    with pytest.raises(PageLimitError, match="past 3 pages"):
+        [item async for item in paginator]
+    assert len(sent) == 3

@@ -27,6 +27,7 @@ from .env_vars import (
     RenderedEnvVars,
 )
 from .events import Event
+from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
 from .logic import (
     LogicEvent,
@@ -86,6 +87,10 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "Ledger",
+    "LedgerInstance",
+    "LedgerInstanceVersion",
+    "LedgerScope",
     "Library",
     "LibraryLinks",
     "LocationGeometry",

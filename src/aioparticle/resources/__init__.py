@@ -13,6 +13,7 @@ from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .env_vars import EnvVars
 from .events import Events
+from .ledgers import Ledgers, LedgersInstances
 from .libraries import Libraries
 from .logic import Logic, LogicFunctions, LogicRuns
 from .oauth_clients import OAuthClients
@@ -37,6 +38,8 @@ __all__ = [
     "Devices",
     "EnvVars",
     "Events",
+    "Ledgers",
+    "LedgersInstances",
     "Libraries",
     "Logic",
     "LogicFunctions",

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from .._exceptions import InvalidArgumentError
-from .._pagination import AsyncPaginator, ParsedPage, paginate
+from .._pagination import AsyncPaginator, NextQuery, ParsedPage, paginate, paginate_by_query
 from .._paths import scope_prefix
 from ._checks import org_prefix
 
@@ -62,6 +62,25 @@ class Resource:
             per_page=per_page,
             page_param=page_param,
             size_param=size_param,
+            max_pages=self._core.max_pages,
+        )
+
+    def _paginate_by_query(
+        self,
+        path: str,
+        parse: Callable[[bytes], ParsedPage[T]],
+        next_query: NextQuery[T],
+        *,
+        params: Mapping[str, QueryValue | None] | None = None,
+    ) -> AsyncPaginator[T]:
+        """The lazy paginator of a `GET` listing that moves by its query (see
+        `paginate_by_query`)."""
+        return paginate_by_query(
+            self._request,
+            path,
+            parse,
+            next_query,
+            params=params,
             max_pages=self._core.max_pages,
         )
 

@@ -15,6 +15,7 @@ from ._routes import (
     devices,
     env_vars,
     events,
+    ledgers,
     libraries,
     logic,
     oauth_clients,
@@ -49,6 +50,7 @@ ROUTES: list[Route] = [
     *oauth_clients.ROUTES,
     *logic.ROUTES,
     *env_vars.ROUTES,
+    *ledgers.ROUTES,
 ]
 
 

@@ -66,6 +66,14 @@ class LocalCloud(CloudState):
     device, or any device with `Connect`, when it next comes online (`go_online()`). Names
     follow Particle's rule (uppercase letters, digits, `_`); a `PATCH` takes at most 50
     operations and a scope holds at most 100 variables.
+
+    Ledgers live per sandbox account and per organization (its members and API users reach
+    them) in `ledgers`, by `(space, name)`. Archiving keeps the record (`archived`) and leaves
+    it out of the listing unless `archived=true`; an archived ledger takes no more data. Each
+    set of an instance (`Replace` replaces the data, `Merge` sets the top-level keys sent)
+    keeps the data it replaced as a version with a later `replaced_at`; the versions list pages
+    newest first, `ledger_versions_per_page` (20) at a time, with `meta.has_more` and the
+    `replaced_before` / `replaced_after` window.
     """
 
     def __init__(

@@ -40,6 +40,14 @@ from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, Vari
 from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
+from .ledgers import (
+    LEDGER_SCOPES,
+    LEDGER_SET_MODES,
+    FakeLedger,
+    FakeLedgerInstance,
+    FakeLedgerVersion,
+    LedgersMixin,
+)
 from .libraries import (
     LIBRARY_SCOPES,
     LIBRARY_SORTS,
@@ -69,6 +77,8 @@ __all__ = [
     "MFA_PASSWORD",
     "MFA_SECRET",
     "MFA_USERNAME",
+    "LEDGER_SCOPES",
+    "LEDGER_SET_MODES",
     "LIBRARY_SCOPES",
     "LIBRARY_SORTS",
     "MFA_TOKEN_LIFETIME",
@@ -86,6 +96,9 @@ __all__ = [
     "FakeApiUser",
     "FakeDevice",
     "FakeFirmware",
+    "FakeLedger",
+    "FakeLedgerInstance",
+    "FakeLedgerVersion",
     "FakeLibrary",
     "FakeLibraryVersion",
     "FakeLogicFunction",
@@ -130,6 +143,7 @@ _platform = platform_id
 
 class CloudState(
     EnvVarsMixin,
+    LedgersMixin,
     TeamsMixin,
     AuthMixin,
     UsersMixin,

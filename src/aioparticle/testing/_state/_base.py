@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .env_vars import EnvScope, EnvScopeKey
     from .events import PublishedEvent, Subscriber
     from .faults import Fault, StreamFault
+    from .ledgers import FakeLedger
     from .libraries import FakeLibrary
     from .logic import FakeLogicFunction, LogicExecution, LogicScript
     from .products import FakeOrg, FakeProduct
@@ -191,6 +192,8 @@ class StateBase:
         self.logic_executions: list[LogicExecution] = []
         #: environment variables by scope (`env_vars.EnvScopeKey`)
         self.env_scopes: dict[EnvScopeKey, EnvScope] = {}
+        #: ledger definitions by (space, name): space is "user:<username>" or "org:<org id>"
+        self.ledgers: dict[tuple[str, str], FakeLedger] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
         self._counters: dict[str, Iterator[int]] = {}
