@@ -63,6 +63,7 @@ from .models import (
     FlashResult,
     FleetDataUsage,
     FunctionResult,
+    Integration,
     Library,
     LibraryLinks,
     LocationGeometry,
@@ -84,6 +85,7 @@ from .models import (
     UpdatedDevice,
     User,
     VariableValue,
+    Webhook,
 )
 from .resources import (
     Auth,
@@ -93,6 +95,7 @@ from .resources import (
     DeviceOs,
     Devices,
     Events,
+    Integrations,
     Libraries,
     OAuthClients,
     Orgs,
@@ -105,6 +108,7 @@ from .resources import (
     SerialNumbers,
     Sims,
     Users,
+    Webhooks,
 )
 
 __all__ = [
@@ -152,6 +156,8 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "Integration",
+    "Integrations",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidCredentialsError",
@@ -214,6 +220,8 @@ __all__ = [
     "User",
     "Users",
     "VariableValue",
+    "Webhook",
+    "Webhooks",
     "__version__",
 ]
 

@@ -31,6 +31,7 @@ from .resources.customers import Customers
 from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.events import Events
+from .resources.integrations import Integrations
 from .resources.libraries import Libraries
 from .resources.oauth_clients import OAuthClients
 from .resources.orgs import Orgs
@@ -38,6 +39,7 @@ from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
 from .resources.users import Users
+from .resources.webhooks import Webhooks
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -125,6 +127,10 @@ class ParticleClient:
     orgs = SubClient(Orgs)
     #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
     users = SubClient(Users)
+    #: Webhooks of the account or a product: list, create, delete.
+    webhooks = SubClient(Webhooks)
+    #: Integrations of the account, a product or an organization: list, create, update, delete.
+    integrations = SubClient(Integrations)
 
     def __init__(
         self,

@@ -138,6 +138,8 @@ BUILT = (
     "oauth_clients.",
     "auth.",
     "users.",
+    "webhooks.",
+    "integrations.",
 )
 
 

@@ -15,6 +15,7 @@ from .devices import (
     VariableValue,
 )
 from .events import Event
+from .integrations import Integration
 from .libraries import Library, LibraryLinks
 from .misc import DeviceOsVersion, SerialNumberInfo
 from .products import (
@@ -34,6 +35,7 @@ from .users import (
     TrackingIdentity,
     User,
 )
+from .webhooks import Webhook
 
 __all__ = [
     "AccessToken",
@@ -55,6 +57,7 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "Integration",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
@@ -78,4 +81,5 @@ __all__ = [
     "UpdatedDevice",
     "User",
     "VariableValue",
+    "Webhook",
 ]

@@ -12,6 +12,7 @@ from .customers import Customers
 from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .events import Events
+from .integrations import Integrations
 from .libraries import Libraries
 from .oauth_clients import OAuthClients
 from .orgs import Orgs, OrgsTeam
@@ -25,6 +26,7 @@ from .products import (
 from .serial_numbers import SerialNumbers
 from .sims import Sims
 from .users import Users
+from .webhooks import Webhooks
 
 __all__ = [
     "Auth",
@@ -34,6 +36,7 @@ __all__ = [
     "DeviceOs",
     "Devices",
     "Events",
+    "Integrations",
     "Libraries",
     "OAuthClients",
     "Orgs",
@@ -46,6 +49,7 @@ __all__ = [
     "SerialNumbers",
     "Sims",
     "Users",
+    "Webhooks",
 ]
 
 #: Names the nested sub-clients had before they were named after their owner and attribute.
