@@ -27,7 +27,7 @@ from tests.unit._wire import (
 pytestmark = pytest.mark.anyio
 
 INTEGRATION_ID = "6a2b0ffee5ba11ad0c0ffee1"
-SETTINGS = {
+SETTINGS: dict[str, Any] = {
     "integration_type": "Webhook",
     "url": "https://example.com/ingest",
     "requestType": "PUT",
@@ -162,6 +162,7 @@ async def test_a_refused_create_keeps_credential_settings_out_of_the_error(
             },
         )
     error = caught.value
+    assert error.request is not None
     shown = f"{error} {error!r} {error.body} {error.request.content!r} {caplog.text}"
     assert "azure-key-1234" not in shown
     assert "basic-pw-5678" not in shown

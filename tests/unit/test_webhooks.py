@@ -214,6 +214,7 @@ async def test_a_refused_create_keeps_the_hooks_credentials_out_of_the_error(
             query={"token": "query-token-9012"},
         )
     error = caught.value
+    assert error.request is not None
     shown = f"{error} {error!r} {error.body} {error.request.content!r} {caplog.text}"
     for secret in ("pw-secret-1234", "header-key-5678", "query-token-9012"):
         assert secret not in shown

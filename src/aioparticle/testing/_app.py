@@ -14,6 +14,7 @@ from ._routes import (
     device_os,
     devices,
     events,
+    integrations,
     libraries,
     oauth_clients,
     products,
@@ -21,6 +22,7 @@ from ._routes import (
     sims,
     teams,
     users,
+    webhooks,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -45,6 +47,8 @@ ROUTES: list[Route] = [
     *builds.ROUTES,
     *device_os.ROUTES,
     *oauth_clients.ROUTES,
+    *webhooks.ROUTES,
+    *integrations.ROUTES,
 ]
 
 

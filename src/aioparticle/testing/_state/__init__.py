@@ -1,4 +1,4 @@
-"""The local cloud's world: accounts, tokens, products, devices, events and faults.
+"""The local cloud's world: accounts, tokens, products, devices, events, hooks and faults.
 
 Everything here is plain Python guarded by one lock, so a test can seed and drive the cloud from
 its own thread while the HTTP server reads it from the server thread. `CloudState` combines one
@@ -53,6 +53,7 @@ from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 from .teams import FakeApiUser, TeamsMixin
 from .users import PendingMfa, UsersMixin
+from .webhooks import FakeHook, HookDelivery, WebhooksMixin, is_loopback_url
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -73,6 +74,7 @@ __all__ = [
     "DeviceOsVersion",
     "FakeApiUser",
     "FakeDevice",
+    "FakeHook",
     "FakeFirmware",
     "FakeLibrary",
     "FakeLibraryVersion",
@@ -84,6 +86,7 @@ __all__ = [
     "FirmwareRelease",
     "FlashRequest",
     "FunctionCall",
+    "HookDelivery",
     "NotFound",
     "OAuthClient",
     "OAuthRefused",
@@ -97,6 +100,7 @@ __all__ = [
     "UploadedFile",
     "VariableSource",
     "fake_binary",
+    "is_loopback_url",
     "iso",
     "make_library_archive",
     "page_of",
@@ -112,6 +116,7 @@ _platform = platform_id
 
 
 class CloudState(
+    WebhooksMixin,
     TeamsMixin,
     AuthMixin,
     UsersMixin,
