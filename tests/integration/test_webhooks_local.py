@@ -477,6 +477,10 @@ async def test_an_integration_of_type_webhook_delivers(
         )
         fleet.garage.publish("door", "open")
         await wait_until(lambda: _delivered(fleet.cloud) == 2, 5)
+        disabled = await sdk.integrations.update(integration.id, settings={"disabled": True})
+        assert disabled.disabled is True
+        fleet.garage.publish("door", "closed")  # a disabled integration sends nothing
+        await anyio.sleep(0.2)
         await sdk.integrations.delete(integration.id)
         assert await sdk.integrations.list() == []
     assert answer.name == "hook-response/temp/0"

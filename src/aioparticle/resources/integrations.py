@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
-from .._parsing import parse_ack, parse_json, parse_unwrapped
+from .._parsing import parse_ack, parse_unwrapped
 from .._paths import event_name, scope_prefix, segment
 from ..models.integrations import Integration
 from ._base import Resource
 from ._checks import org_prefix, short_text
-from .webhooks import credentials, json_object
+from .webhooks import credentials, flat_parser, json_object
 
 if TYPE_CHECKING:
     from ..types import JSONObject, JSONValue, ProductRef
@@ -24,15 +24,7 @@ RESERVED_KEYS = frozenset({"event", "deviceid"})
 
 _parse_integrations = parse_unwrapped(list[Integration], "integrations")
 
-
-def _parse_integration(content: bytes) -> Integration:
-    # the answer is the integration itself (flat, perhaps with an "ok"), or wrapped
-    body = parse_json(content)
-    if isinstance(body, dict):
-        body = body.get("integration", body)
-    if isinstance(body, dict):
-        body = {key: value for key, value in body.items() if key != "ok"}
-    return Integration.model_validate(body)
+_parse_integration = flat_parser(Integration, "integration")
 
 
 def _prefix(product: ProductRef | None, org: str | None) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel
 
 from .._exceptions import InvalidArgumentError
 from .._parsing import parse_ack, parse_json, parse_unwrapped
@@ -36,17 +38,26 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # names of headers and query parameters whose values are credentials
 _CREDENTIAL_NAME = re.compile(r"auth|token|secret|key|password|passwd|cookie|signature", re.I)
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def flat_parser(model: type[M], key: str) -> Callable[[bytes], M]:
+    """A parser of a record answered flat, with an `"ok"` next to its own fields (dropped),
+    or wrapped in `key`."""
+
+    def parse(content: bytes) -> M:
+        body = parse_json(content)
+        if isinstance(body, dict):
+            body = body.get(key, body)
+        if isinstance(body, dict):
+            body = {name: value for name, value in body.items() if name != "ok"}
+        return model.model_validate(body)
+
+    return parse
+
+
 _parse_webhooks = parse_unwrapped(list[Webhook], "webhooks")
-
-
-def _parse_webhook(content: bytes) -> Webhook:
-    # the creation answer is flat, with an "ok" next to the hook's own fields
-    body = parse_json(content)
-    if isinstance(body, dict):
-        body = body.get("webhook", body)
-    if isinstance(body, dict):
-        body = {key: value for key, value in body.items() if key != "ok"}
-    return Webhook.model_validate(body)
+_parse_webhook = flat_parser(Webhook, "webhook")
 
 
 def _hook_path(hook_id: object, product: ProductRef | None) -> str:

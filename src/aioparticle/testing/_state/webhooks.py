@@ -97,7 +97,9 @@ class FakeHook:
     @property
     def delivers(self) -> bool:
         """Whether events make HTTP requests: every webhook, and integrations of type
-        `Webhook`."""
+        `Webhook`, unless `disabled`."""
+        if self.settings.get("disabled") is True:
+            return False
         return self.kind == "webhook" or self.settings.get("integration_type") == WEBHOOK_TYPE
 
 
