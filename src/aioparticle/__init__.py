@@ -72,6 +72,7 @@ from .models import (
     FlashResult,
     FleetDataUsage,
     FunctionResult,
+    Integration,
     Ledger,
     LedgerInstance,
     LedgerInstanceVersion,
@@ -106,6 +107,7 @@ from .models import (
     UpdatedDevice,
     User,
     VariableValue,
+    Webhook,
 )
 from .resources import (
     Auth,
@@ -115,6 +117,7 @@ from .resources import (
     DeviceOs,
     Devices,
     Events,
+    Integrations,
     Ledgers,
     LedgersInstances,
     Libraries,
@@ -132,6 +135,7 @@ from .resources import (
     SerialNumbers,
     Sims,
     Users,
+    Webhooks,
 )
 
 __all__ = [
@@ -188,6 +192,8 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "Integration",
+    "Integrations",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidCredentialsError",
@@ -268,6 +274,8 @@ __all__ = [
     "User",
     "Users",
     "VariableValue",
+    "Webhook",
+    "Webhooks",
     "__version__",
 ]
 

@@ -32,6 +32,7 @@ from .resources.device_os import DeviceOs
 from .resources.devices import Devices
 from .resources.env_vars import EnvVars
 from .resources.events import Events
+from .resources.integrations import Integrations
 from .resources.ledgers import Ledgers
 from .resources.libraries import Libraries
 from .resources.logic import Logic
@@ -41,6 +42,7 @@ from .resources.products import Products
 from .resources.serial_numbers import SerialNumbers
 from .resources.sims import Sims
 from .resources.users import Users
+from .resources.webhooks import Webhooks
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -134,6 +136,10 @@ class ParticleClient:
     env_vars = SubClient(EnvVars)
     #: Ledgers of the sandbox or an organization, with a nested `instances` sub-client.
     ledgers = SubClient(Ledgers)
+    #: Webhooks of the account or a product: list, create, delete.
+    webhooks = SubClient(Webhooks)
+    #: Integrations of the account, a product or an organization: list, create, update, delete.
+    integrations = SubClient(Integrations)
 
     def __init__(
         self,

@@ -103,3 +103,21 @@ def test_product_backend_runs_on_client_credentials_through_token_expiry() -> No
     renewals = re.search(r"^Product tokens obtained: (\d+) \(each lived 2 s", out, re.M)
     assert renewals, out
     assert int(renewals.group(1)) >= 2, out  # the tokens expired during the burst and were renewed
+
+
+def test_webhook_roundtrip_delivers_to_its_own_server_and_reads_the_answer() -> None:
+    out = run_example("webhook_roundtrip.py")
+
+    assert re.search(r"^Local Particle Cloud at http://127\.0\.0\.1:\d+, web server at ", out, re.M)
+    hook = re.search(r"^Created webhook ([0-9a-f]{24}) for events 'door/\.\.\.' -> ", out, re.M)
+    assert hook, out
+    device = re.search(r"^  event  door/state +'open' from ([0-9a-f]{24})$", out, re.M)
+    assert device, out
+    assert re.search(r"^  event  hook-sent/door/state +'' from particle-internal$", out, re.M)
+    answer = """'{"stored":true,"id":1}' from particle-internal"""
+    assert f"  event  hook-response/door/state/0 {answer}\n" in out, out
+    # the request the web server received, templates filled from the event
+    assert f"  POST /hooks/{device.group(1)}?event=door%2Fstate\n" in out, out
+    assert "  content-type: application/json\n  x-source: particle\n" in out, out
+    assert re.search(r"^  body: \{'state': 'open', 'at': '\d{4}-\d\d-\d\dT[\d:.]+Z'\}$", out, re.M)
+    assert f"Deleted webhook {hook.group(1)}; webhooks left: 0" in out, out

@@ -141,6 +141,8 @@ BUILT = (
     "logic.",
     "env_vars.",
     "ledgers.",
+    "webhooks.",
+    "integrations.",
 )
 
 

@@ -27,6 +27,7 @@ from .env_vars import (
     RenderedEnvVars,
 )
 from .events import Event
+from .integrations import Integration
 from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
 from .logic import (
@@ -57,6 +58,7 @@ from .users import (
     TrackingIdentity,
     User,
 )
+from .webhooks import Webhook
 
 __all__ = [
     "AccessToken",
@@ -91,6 +93,7 @@ __all__ = [
     "LedgerInstance",
     "LedgerInstanceVersion",
     "LedgerScope",
+    "Integration",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
@@ -123,4 +126,5 @@ __all__ = [
     "UpdatedDevice",
     "User",
     "VariableValue",
+    "Webhook",
 ]

@@ -13,6 +13,7 @@ from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
 from .env_vars import EnvVars
 from .events import Events
+from .integrations import Integrations
 from .ledgers import Ledgers, LedgersInstances
 from .libraries import Libraries
 from .logic import Logic, LogicFunctions, LogicRuns
@@ -28,6 +29,7 @@ from .products import (
 from .serial_numbers import SerialNumbers
 from .sims import Sims
 from .users import Users
+from .webhooks import Webhooks
 
 __all__ = [
     "Auth",
@@ -40,6 +42,7 @@ __all__ = [
     "Events",
     "Ledgers",
     "LedgersInstances",
+    "Integrations",
     "Libraries",
     "Logic",
     "LogicFunctions",
@@ -55,6 +58,7 @@ __all__ = [
     "SerialNumbers",
     "Sims",
     "Users",
+    "Webhooks",
 ]
 
 #: Names the nested sub-clients had before they were named after their owner and attribute.

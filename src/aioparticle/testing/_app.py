@@ -15,6 +15,7 @@ from ._routes import (
     devices,
     env_vars,
     events,
+    integrations,
     ledgers,
     libraries,
     logic,
@@ -24,6 +25,7 @@ from ._routes import (
     sims,
     teams,
     users,
+    webhooks,
 )
 from ._routes._common import ERROR_HANDLERS
 from ._state import CloudState
@@ -51,6 +53,8 @@ ROUTES: list[Route] = [
     *logic.ROUTES,
     *env_vars.ROUTES,
     *ledgers.ROUTES,
+    *webhooks.ROUTES,
+    *integrations.ROUTES,
 ]
 
 

@@ -74,6 +74,27 @@ class LocalCloud(CloudState):
     keeps the data it replaced as a version with a later `replaced_at`; the versions list pages
     newest first, `ledger_versions_per_page` (20) at a time, with `meta.has_more` and the
     `replaced_before` / `replaced_after` window.
+
+    Webhooks and integrations of type `Webhook` really deliver (unless `disabled`). Each
+    event published (by a `FakeDevice.publish`, `cloud.publish` or the publish API) that a hook
+    matches (the event name starts with the hook's event; from its device, if it names one;
+    from a device of its product, of its organization's products, or owned by its user) makes
+    an HTTP request to the hook's URL, as a background task of the server's event loop: the
+    hook's request type, headers, query, basic auth, and JSON, form or raw body, with mustache
+    templates such as `{{{PARTICLE_EVENT_VALUE}}}` filled from the event (`{{...}}`
+    HTML-escapes). Without a body template the event's `event`, `data`, `published_at` and
+    `coreid` are sent as a form (as query parameters for a GET), unless `noDefaults`. The
+    answer comes back on the event streams as `hook-sent/<event>`, then
+    `hook-response/<event>/<n>` (a 2xx answer's body, or its `responseTemplate` rendered, in
+    parts of 512 bytes) or `hook-error/<event>/0` (any other status, a connection failure, the
+    timeout), from `particle-internal` on the streams of the triggering device's owner and
+    product; `responseTopic` and `errorResponseTopic` rename them. A hook's URL must be on a
+    loopback host (127.0.0.1, ::1, localhost): creating one elsewhere is refused (400) and
+    nothing else is ever contacted. Every attempt is recorded in `hook_deliveries`
+    (`HookDelivery`: the request as sent, the status, the answer, or the error). Bounds:
+    `hook_timeout` (5 s a delivery), `max_concurrent_deliveries` (8 requests at once) and
+    `max_pending_deliveries` (64 waiting or under way; past it a delivery is dropped and
+    recorded with its `error`). Other integration types are stored and listed only.
     """
 
     def __init__(
@@ -159,6 +180,10 @@ class LocalCloud(CloudState):
         finally:
             sock.close()
 
+    def delivery_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The server's event loop, where webhook deliveries run (`None` when stopped)."""
+        return self._loop
+
     @property
     def state(self) -> CloudState:
         """The cloud's data (the cloud itself; kept for readability: `cloud.state.devices`)."""
@@ -171,12 +196,12 @@ class LocalCloud(CloudState):
             return
         with self.lock:
             subscribers = list(self.subscribers)
+            self._loop = None  # no webhook delivery starts from now on
         for subscriber in subscribers:
             subscriber.close()
         server.should_exit = True
         thread.join(_START_TIMEOUT)
         self._thread = self._server = None
-        self._loop = None
 
     def __enter__(self) -> Self:
         return self.start()

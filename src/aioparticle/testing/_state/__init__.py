@@ -1,4 +1,4 @@
-"""The local cloud's world: accounts, tokens, products, devices, events and faults.
+"""The local cloud's world: accounts, tokens, products, devices, events, hooks and faults.
 
 Everything here is plain Python guarded by one lock, so a test can seed and drive the cloud from
 its own thread while the HTTP server reads it from the server thread. `CloudState` combines one
@@ -70,6 +70,7 @@ from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 from .teams import FakeApiUser, TeamsMixin
 from .users import PendingMfa, UsersMixin
+from .webhooks import FakeHook, HookDelivery, WebhooksMixin, is_loopback_url
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -95,6 +96,7 @@ __all__ = [
     "EnvSnapshot",
     "FakeApiUser",
     "FakeDevice",
+    "FakeHook",
     "FakeFirmware",
     "FakeLedger",
     "FakeLedgerInstance",
@@ -113,6 +115,7 @@ __all__ = [
     "FunctionCall",
     "LogicExecution",
     "LogicScript",
+    "HookDelivery",
     "NotFound",
     "OAuthClient",
     "OAuthRefused",
@@ -126,6 +129,7 @@ __all__ = [
     "UploadedFile",
     "VariableSource",
     "fake_binary",
+    "is_loopback_url",
     "iso",
     "make_library_archive",
     "page_of",
@@ -144,6 +148,7 @@ _platform = platform_id
 class CloudState(
     EnvVarsMixin,
     LedgersMixin,
+    WebhooksMixin,
     TeamsMixin,
     AuthMixin,
     UsersMixin,
