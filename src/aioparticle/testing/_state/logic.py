@@ -211,7 +211,7 @@ class LogicMixin(ProductsMixin, EventsMixin):
                 raise NotFound("Logic function not found")
             return found
 
-    def _triggers(
+    def _logic_triggers(
         self, function_id: str, given: Sequence[Mapping[str, Any]], old: Sequence[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Checked triggers: one with the id of an existing trigger updates it in place, one
@@ -291,7 +291,7 @@ class LogicMixin(ProductsMixin, EventsMixin):
                 org_id=org_id,
                 description=description,
                 enabled=enabled,
-                triggers=self._triggers(function_id, triggers, []),
+                triggers=self._logic_triggers(function_id, triggers, []),
                 api_username=api_username,
                 created_at=now,
                 updated_at=now,
@@ -317,7 +317,7 @@ class LogicMixin(ProductsMixin, EventsMixin):
             function = self.logic_function(function_id, username=username, org_id=org_id)
             triggers = function.triggers
             if "logic_triggers" in changes:
-                triggers = self._triggers(function.id, changes["logic_triggers"], triggers)
+                triggers = self._logic_triggers(function.id, changes["logic_triggers"], triggers)
             for key in ("name", "description", "enabled", "source", "api_username"):
                 if key in changes:
                     setattr(function, key, changes[key])

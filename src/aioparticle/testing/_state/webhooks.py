@@ -323,13 +323,13 @@ class WebhooksMixin(DevicesMixin):
                 hooks = [
                     hook
                     for hook in (*self.webhooks.values(), *self.integrations.values())
-                    if hook.delivers and self._triggers(hook, event)
+                    if hook.delivers and self._hook_matches(hook, event)
                 ]
                 for hook in hooks:
                     self._schedule(hook, event)
         return event
 
-    def _triggers(self, hook: FakeHook, event: PublishedEvent) -> bool:
+    def _hook_matches(self, hook: FakeHook, event: PublishedEvent) -> bool:
         """Whether `event` triggers `hook`: its name starts with the hook's event, it comes
         from the hook's device (id or name) when it has one, and from the hook's scope: a
         device of its product, of its organization's products, or owned by its user (or
