@@ -7,6 +7,7 @@ ParticleError                          base of everything raised on purpose
 ├── EventLoopError (RuntimeError)      the client was used from another event loop
 ├── MissingAccessTokenError            no token configured for an authenticated call
 ├── PageLimitError                     a listing went on past `max_pages` pages
+├── PollTimeoutError (TimeoutError)    work the cloud finishes later did not finish in time
 ├── APIError                           .message .method .path .request
 │   ├── APIConnectionError             no response (DNS, refused, reset, protocol error)
 │   │   │                              .may_have_reached_server
@@ -76,6 +77,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "PageLimitError",
+    "PollTimeoutError",
     "RedirectError",
     "ResponseTooLargeError",
     "SsoRequiredError",
@@ -138,6 +140,17 @@ class PageLimitError(ParticleError):
             "client.with_options(max_pages=...) if the listing really is that long"
         )
         self.max_pages = max_pages
+
+
+class PollTimeoutError(ParticleError, TimeoutError):
+    """Work the cloud finishes later (a usage report, a vitals refresh, a SIM check) was not
+    done when a wait for it ran out of time; `.last` is the last state polled, `.deadline` the
+    wait in seconds. The work itself may still complete: poll again to see."""
+
+    def __init__(self, message: str, *, last: object, deadline: float) -> None:
+        super().__init__(message)
+        self.last = last
+        self.deadline = deadline
 
 
 class APIError(ParticleError):
