@@ -30,6 +30,7 @@ from .resources.builds import Builds
 from .resources.customers import Customers
 from .resources.device_os import DeviceOs
 from .resources.devices import Devices
+from .resources.diagnostics import Diagnostics
 from .resources.env_vars import EnvVars
 from .resources.events import Events
 from .resources.integrations import Integrations
@@ -108,6 +109,8 @@ class ParticleClient:
     auth = SubClient(Auth)
     #: Devices: list, inspect, rename, signal, variables, functions, product fleet operations.
     devices = SubClient(Devices)
+    #: Device vitals: refresh (and wait for the report), last report, history, CSV export.
+    diagnostics = SubClient(Diagnostics)
     #: Events: stream them (reconnecting, typed) and publish them.
     events = SubClient(Events)
     #: Products, with nested `firmware`, `team`, `config` and `locations` sub-clients.

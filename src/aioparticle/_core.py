@@ -590,12 +590,14 @@ class Core:
         *,
         to: StrPath | None,
         progress: ProgressCallback | None,
+        params: Mapping[str, QueryValue | None] | None = None,
+        accept: str = "*/*",
     ) -> bytes | Path:
         """Stream a binary answer into memory, or into a temporary file renamed to `to`.
 
         `source` is a path on the API origin or an absolute URL; the token is only sent to the
         API origin. The body is never JSON-decoded; a failed or cancelled download leaves no
-        file behind.
+        file behind. `params` is the query, `accept` the `Accept` header (a text export).
         """
         url, shown, on_origin = self._download_url(source)
         sink = DownloadSink(to, progress)
@@ -603,8 +605,9 @@ class Core:
             method,
             url,
             shown,
-            {**self.headers, "Accept": "*/*"},
+            {**self.headers, "Accept": accept},
             idempotent=True,
+            params=_encode_params(params),
             auth=on_origin,
             stream=True,
             follow_redirects=not on_origin,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -19,9 +20,11 @@ from aioparticle import (
     Page,
     ParticleClient,
     PermissionDeniedError,
+    PollTimeoutError,
     Sim,
     SimDataUsage,
     Sims,
+    SimStatusCheck,
 )
 from tests.conftest import load
 from tests.unit._wire import (
@@ -300,6 +303,28 @@ async def test_check_of_a_foreign_sim_raises_permission_denied(
 
 
 @SCOPES
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(202, {"ok": True}), (202, None), (204, None)],
+    ids=["202-pending", "202-empty", "204"],
+)
+async def test_remove_accepts_a_pending_release(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str | None,
+    prefix: str,
+    status: int,
+    body: Any,
+) -> None:
+    reply(api, body, status=status)
+
+    result = await client.sims.remove(ICCID, product=product)  # type: ignore[func-returns-value]
+
+    check_request(only_request(api), "DELETE", f"{prefix}/sims/{ICCID}")
+    assert result is None
+
+
+@SCOPES
 async def test_remove(
     client: ParticleClient, api: respx.MockRouter, product: int | str | None, prefix: str
 ) -> None:
@@ -507,6 +532,204 @@ async def test_idempotent_sim_updates_are_retried_after_503(
     assert len(sleeps) == 1
 
 
+# --------------------------------------------------------------------------- get
+
+
+@SCOPES
+async def test_get_unwraps_the_sim_and_reads_its_id_as_the_iccid(
+    client: ParticleClient, api: respx.MockRouter, product: int | str | None, prefix: str
+) -> None:
+    body = {
+        "_id": ICCID,
+        "status": "active",
+        "carrier": "Telefonica",
+        "last_device_id": DEV,
+        "last_device_name": "tracker-1",
+        "owner": "someone@example.com",
+    }
+    reply(api, {"sim": body})
+
+    sim = await client.sims.get(ICCID, product=product)
+
+    check_request(only_request(api), "GET", f"{prefix}/sims/{ICCID}")
+    assert isinstance(sim, Sim)
+    assert sim.iccid == ICCID
+    assert sim.status == "active"
+    assert sim.carrier == "Telefonica"
+    assert sim.model_extra == {
+        "_id": ICCID,
+        "last_device_id": DEV,
+        "last_device_name": "tracker-1",
+        "owner": "someone@example.com",
+    }
+
+
+async def test_get_accepts_an_unwrapped_body(client: ParticleClient, api: respx.MockRouter) -> None:
+    reply(api, sim_body(ICCID3))
+
+    sim = await client.sims.get(ICCID3)
+
+    assert sim.iccid == ICCID3
+    assert sim.device_id == sim_body(ICCID3)["device_id"]
+
+
+# --------------------------------------------------------------------------- status checks
+
+
+def status_body(state: str, *, again: datetime | None = None, **sim_status: Any) -> Any:
+    """A cellular network status check as the cloud answers it."""
+    return {
+        "ok": True,
+        "meta": {
+            "created_at": "2024-03-01T12:00:00.000Z",
+            "expires_at": "2024-03-01T12:10:00.000Z",
+            "check_again_after": None if again is None else again.isoformat(),
+            "method": "async",
+            "state": state,
+            "task_id": "task-1",
+        },
+        "sim_status": sim_status or None,
+    }
+
+
+PENDING = status_body("pending")
+COMPLETE = status_body("complete", connected=True, gsm_connection=True, data_connection=False)
+
+
+@SCOPES
+async def test_get_status_pending(
+    client: ParticleClient, api: respx.MockRouter, product: int | str | None, prefix: str
+) -> None:
+    again = datetime(2024, 3, 1, 12, 0, 30, tzinfo=timezone.utc)
+    reply(api, status_body("pending", again=again), status=202)
+
+    check = await client.sims.get_status(ICCID, product=product)
+
+    check_request(only_request(api), "GET", f"{prefix}/sims/{ICCID}/status")
+    assert isinstance(check, SimStatusCheck)
+    assert not check.complete
+    assert check.ok is True
+    assert check.meta.state == "pending"
+    assert check.meta.method == "async"
+    assert check.meta.task_id == "task-1"
+    assert check.meta.created_at == datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    assert check.meta.expires_at == datetime(2024, 3, 1, 12, 10, tzinfo=timezone.utc)
+    assert check.meta.check_again_after == again
+    assert check.sim_status.connected is None
+    assert check.sim_status.gsm_connection is None
+    assert check.sim_status.data_connection is None
+
+
+async def test_get_status_complete(client: ParticleClient, api: respx.MockRouter) -> None:
+    reply(api, COMPLETE)
+
+    check = await client.sims.get_status(ICCID3)
+
+    check_request(only_request(api), "GET", f"/v1/sims/{ICCID3}/status")
+    assert check.complete
+    assert check.sim_status.connected is True
+    assert check.sim_status.gsm_connection is True
+    assert check.sim_status.data_connection is False
+
+
+def answer_in_turn(api: respx.MockRouter, *bodies: Any) -> None:
+    """Answer each request with the next body (the last one forever), 202 until complete."""
+    calls = iter(range(10_000))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = bodies[min(next(calls), len(bodies) - 1)]
+        return httpx.Response(202 if body["meta"]["state"] == "pending" else 200, json=body)
+
+    api.route().mock(side_effect=answer)
+
+
+@SCOPES
+async def test_wait_for_status_polls_until_complete(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    sleeps: list[float],
+    product: int | str | None,
+    prefix: str,
+) -> None:
+    answer_in_turn(api, PENDING, PENDING, COMPLETE)
+    seen: list[str | None] = []
+
+    check = await client.sims.wait_for_status(
+        ICCID,
+        product=product,
+        interval=2,
+        deadline=60,
+        on_progress=lambda c: seen.append(c.meta.state),
+    )
+
+    assert check.complete and check.sim_status.connected is True
+    assert seen == ["pending", "pending", "complete"]
+    assert len(api.calls) == 3
+    for call in api.calls:
+        check_request(call.request, "GET", f"{prefix}/sims/{ICCID}/status")
+    assert sleeps == [2.0, 2.0]  # no check_again_after: the interval
+
+
+async def test_wait_for_status_follows_check_again_after(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    now = datetime.now(timezone.utc)
+    answer_in_turn(
+        api,
+        status_body("pending", again=now + timedelta(hours=1)),
+        status_body("pending", again=now + timedelta(seconds=30)),
+        status_body("pending", again=now - timedelta(seconds=5)),
+        COMPLETE,
+    )
+
+    await client.sims.wait_for_status(ICCID, interval=10, deadline=600)
+
+    assert sleeps[0] == 40.0  # an hour away: at most 4 intervals
+    assert 25.0 < sleeps[1] <= 30.0  # as the cloud suggests
+    assert sleeps[2] == 10.0  # already past: the interval
+    assert len(sleeps) == 3
+
+
+async def test_wait_for_status_is_bounded_by_its_deadline(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    answer_in_turn(api, PENDING)
+
+    with pytest.raises(PollTimeoutError) as caught:
+        await client.sims.wait_for_status(ICCID, interval=5, deadline=10)
+
+    assert len(api.calls) == 3
+    assert isinstance(caught.value.last, SimStatusCheck)
+    assert caught.value.last.meta.state == "pending"
+    assert f"the status check of SIM {ICCID} did not complete within 10s" in str(caught.value)
+
+
+async def test_wait_for_status_stops_when_cancelled(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    answer_in_turn(api, PENDING)
+    with anyio.CancelScope() as scope:
+
+        async def progress(check: SimStatusCheck) -> None:
+            scope.cancel()
+            await anyio.lowlevel.checkpoint()
+
+        await client.sims.wait_for_status(ICCID, interval=1, on_progress=progress)
+
+    assert scope.cancelled_caught
+    assert len(api.calls) == 1
+
+
+async def test_wait_for_status_raises_what_the_check_raises(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    reply(api, {"ok": False, "error": "SIM not found"}, status=404)
+
+    with pytest.raises(NotFoundError):
+        await client.sims.wait_for_status(ICCID)
+    assert len(api.calls) == 1
+
+
 # --------------------------------------------------------------------------- bad input
 
 BAD_ICCIDS = [
@@ -546,6 +769,11 @@ BAD_ICCID_NAMES = [
 
 #: Every call taking an ICCID, with the ICCID left open.
 ICCID_CALLS: dict[str, OpenCall] = {
+    "get": lambda c, i: c.sims.get(i),
+    "get-product": lambda c, i: c.sims.get(i, product=PRODUCT_ID),
+    "get_status": lambda c, i: c.sims.get_status(i),
+    "get_status-product": lambda c, i: c.sims.get_status(i, product=SLUG),
+    "wait_for_status": lambda c, i: c.sims.wait_for_status(i),
     "get_data_usage": lambda c, i: c.sims.get_data_usage(i),
     "get_data_usage-product": lambda c, i: c.sims.get_data_usage(i, product=SLUG),
     "check": lambda c, i: c.sims.check(i),
@@ -568,6 +796,9 @@ ICCID_CALLS: dict[str, OpenCall] = {
 
 #: Every call taking an optional or required product, with the product left open.
 PRODUCT_CALLS: dict[str, OpenCall] = {
+    "get": lambda c, p: c.sims.get(ICCID, product=p),
+    "get_status": lambda c, p: c.sims.get_status(ICCID, product=p),
+    "wait_for_status": lambda c, p: c.sims.wait_for_status(ICCID, product=p),
     "get_data_usage": lambda c, p: c.sims.get_data_usage(ICCID, product=p),
     "get_fleet_data_usage": lambda c, p: c.sims.get_fleet_data_usage(product=p),
     "remove": lambda c, p: c.sims.remove(ICCID, product=p),
@@ -659,6 +890,18 @@ BAD_INPUT = [
     *bad_input_grid(
         {"reactivate-mb_limit": lambda c, limit: c.sims.reactivate(ICCID, mb_limit=limit)},
         [0, -5, True, "10", 1.5],
+    ),
+    *bad_input_grid(
+        {"wait_for_status": lambda c, kwargs: c.sims.wait_for_status(ICCID, **kwargs)},
+        [
+            {"interval": 0},
+            {"interval": -2},
+            {"interval": False},
+            {"deadline": 0},
+            {"deadline": 86_401},
+            {"deadline": "60"},
+            {"on_progress": 42},
+        ],
     ),
 ]
 

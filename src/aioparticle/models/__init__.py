@@ -14,6 +14,28 @@ from .devices import (
     UpdatedDevice,
     VariableValue,
 )
+from .diagnostics import (
+    DeviceVitals,
+    DeviceVitalsRecord,
+    VitalsBattery,
+    VitalsCellGlobalIdentity,
+    VitalsCellular,
+    VitalsCloud,
+    VitalsCoap,
+    VitalsConnection,
+    VitalsDevice,
+    VitalsMemory,
+    VitalsNetwork,
+    VitalsPower,
+    VitalsPublish,
+    VitalsService,
+    VitalsServiceCloud,
+    VitalsServiceCoap,
+    VitalsServiceDevice,
+    VitalsServicePublish,
+    VitalsSignal,
+    VitalsSystem,
+)
 from .env_vars import (
     EnvVar,
     EnvVarChange,
@@ -40,6 +62,7 @@ from .logic import (
     LogicTodayStats,
     LogicTrigger,
 )
+from .metrics import CallMetric, EventsMetric, IntegrationMetric, OnlineMetric
 from .misc import DeviceOsVersion, SerialNumberInfo
 from .products import (
     DeviceLocation,
@@ -48,7 +71,15 @@ from .products import (
     ProductConfiguration,
     ProductFirmware,
 )
-from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
+from .sims import (
+    DataUsageDay,
+    FleetDataUsage,
+    Sim,
+    SimCellularStatus,
+    SimDataUsage,
+    SimStatusCheck,
+    SimStatusMeta,
+)
 from .teams import ApiUser, ApiUserToken, TeamMember, TeamRole
 from .users import (
     AccountInfo,
@@ -67,6 +98,7 @@ __all__ = [
     "ApiUserToken",
     "BuildTarget",
     "BuildTargets",
+    "CallMetric",
     "ClaimCode",
     "ClaimResult",
     "CompileResult",
@@ -76,6 +108,8 @@ __all__ = [
     "DeviceImportResult",
     "DeviceLocation",
     "DeviceOsVersion",
+    "DeviceVitals",
+    "DeviceVitalsRecord",
     "EnvVar",
     "EnvVarChange",
     "EnvVarOp",
@@ -86,9 +120,11 @@ __all__ = [
     "EnvVarsRolloutReview",
     "EnvVarsSnapshot",
     "Event",
+    "EventsMetric",
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "IntegrationMetric",
     "Ledger",
     "LedgerInstance",
     "LedgerInstanceVersion",
@@ -109,6 +145,10 @@ __all__ = [
     "MfaEnrollment",
     "MfaStatus",
     "OAuthClient",
+    "OnlineMetric",
+    "SimCellularStatus",
+    "SimStatusCheck",
+    "SimStatusMeta",
     "TokenInfo",
     "ParticleModel",
     "Product",
@@ -126,5 +166,23 @@ __all__ = [
     "UpdatedDevice",
     "User",
     "VariableValue",
+    "VitalsBattery",
+    "VitalsCellGlobalIdentity",
+    "VitalsCellular",
+    "VitalsCloud",
+    "VitalsCoap",
+    "VitalsConnection",
+    "VitalsDevice",
+    "VitalsMemory",
+    "VitalsNetwork",
+    "VitalsPower",
+    "VitalsPublish",
+    "VitalsService",
+    "VitalsServiceCloud",
+    "VitalsServiceCoap",
+    "VitalsServiceDevice",
+    "VitalsServicePublish",
+    "VitalsSignal",
+    "VitalsSystem",
     "Webhook",
 ]

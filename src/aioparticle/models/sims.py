@@ -1,14 +1,23 @@
-"""Models of SIM cards and their cellular data usage."""
+"""Models of SIM cards, their cellular data usage and their network status checks."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._base import ParticleModel, UTCDateTime
 
-__all__ = ["DataUsageDay", "FleetDataUsage", "Sim", "SimDataUsage"]
+__all__ = [
+    "DataUsageDay",
+    "FleetDataUsage",
+    "Sim",
+    "SimCellularStatus",
+    "SimDataUsage",
+    "SimStatusCheck",
+    "SimStatusMeta",
+]
 
 
 class Sim(ParticleModel):
@@ -26,6 +35,56 @@ class Sim(ParticleModel):
     last_status_change_action_error: str | None = None
     activated_on: UTCDateTime | None = None
     deactivated_on: UTCDateTime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _iccid_from_id(cls, data: Any) -> Any:
+        # one SIM (`GET .../sims/:iccid`) names its ICCID `_id`
+        if isinstance(data, dict) and "iccid" not in data and isinstance(data.get("_id"), str):
+            return {**data, "iccid": data["_id"]}
+        return data
+
+
+class SimStatusMeta(ParticleModel):
+    """The progress of a cellular network status check."""
+
+    created_at: UTCDateTime | None = None
+    expires_at: UTCDateTime | None = None
+    #: when polling again makes sense
+    check_again_after: UTCDateTime | None = None
+    method: str | None = None
+    #: `pending` or `complete`
+    state: str | None = None
+    task_id: str | None = None
+
+
+class SimCellularStatus(ParticleModel):
+    """What the check found (every value `None` until it completes)."""
+
+    connected: bool | None = None
+    gsm_connection: bool | None = None
+    data_connection: bool | None = None
+
+
+class SimStatusCheck(ParticleModel):
+    """A SIM's cellular network status check, which the cloud runs in the background."""
+
+    ok: bool | None = None
+    meta: SimStatusMeta = Field(default_factory=SimStatusMeta)
+    sim_status: SimCellularStatus = Field(default_factory=SimCellularStatus)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_status(cls, data: Any) -> Any:
+        # `sim_status` is null while the check is pending
+        if isinstance(data, dict) and data.get("sim_status", ...) is None:
+            return {**data, "sim_status": {}}
+        return data
+
+    @property
+    def complete(self) -> bool:
+        """Whether the check has finished (`meta.state` is `complete`)."""
+        return self.meta.state == "complete"
 
 
 class DataUsageDay(ParticleModel):

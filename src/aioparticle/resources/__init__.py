@@ -11,6 +11,7 @@ from .builds import Builds
 from .customers import Customers
 from .device_os import DeviceOs
 from .devices import DeviceAttributes, Devices
+from .diagnostics import Diagnostics
 from .env_vars import EnvVars
 from .events import Events
 from .integrations import Integrations
@@ -24,6 +25,7 @@ from .products import (
     ProductsConfig,
     ProductsFirmware,
     ProductsLocations,
+    ProductsMetrics,
     ProductsTeam,
 )
 from .serial_numbers import SerialNumbers
@@ -38,6 +40,7 @@ __all__ = [
     "DeviceAttributes",
     "DeviceOs",
     "Devices",
+    "Diagnostics",
     "EnvVars",
     "Events",
     "Ledgers",
@@ -54,6 +57,7 @@ __all__ = [
     "ProductsConfig",
     "ProductsFirmware",
     "ProductsLocations",
+    "ProductsMetrics",
     "ProductsTeam",
     "SerialNumbers",
     "Sims",

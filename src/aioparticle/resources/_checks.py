@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
@@ -17,7 +17,9 @@ __all__ = [
     "date_range",
     "device_segment",
     "flag",
+    "date_window",
     "iccid_segment",
+    "iso_datetime",
     "lat_lng",
     "name_list",
     "positive_int",
@@ -71,6 +73,29 @@ def _iso(value: datetime, what: str) -> str:
     if value.tzinfo is None:
         raise InvalidArgumentError(f"{what} must be timezone-aware (e.g. tzinfo=timezone.utc)")
     return value.isoformat().replace("+00:00", "Z")
+
+
+def iso_datetime(value: object, what: str) -> str:
+    """An aware `datetime` as ISO 8601 in UTC (`...Z`), or a pre-formatted string."""
+    if isinstance(value, str):
+        return check_text(value, what, max_length=64)
+    if isinstance(value, datetime):
+        _iso(value, what)  # refuses a naive datetime
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    raise InvalidArgumentError(
+        f"{what} must be an aware datetime or a str, got {type(value).__name__}"
+    )
+
+
+def date_window(start: object, end: object) -> dict[str, str | None]:
+    """The `start_date` / `end_date` query of a time window (each optional)."""
+    window = {
+        "start_date": None if start is None else iso_datetime(start, "start_date"),
+        "end_date": None if end is None else iso_datetime(end, "end_date"),
+    }
+    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
+        raise InvalidArgumentError("end_date is before start_date")
+    return window
 
 
 def date_range(value: object, what: str = "date_range") -> str:

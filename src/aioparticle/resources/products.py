@@ -1,18 +1,21 @@
-"""Products, and what lives under one product: firmware, team, configuration, locations."""
+"""Products, and what lives under one product: firmware, team, configuration, locations,
+fleet health metrics."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._core import SubClient
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
 from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_ack, parse_model, parse_object, parse_unwrapped
-from .._paths import MAX_ID_LENGTH, product_segment
+from .._paths import MAX_ID_LENGTH, product_segment, scope_prefix
+from ..models.metrics import CallMetric, EventsMetric, IntegrationMetric, OnlineMetric
 from ..models.products import (
     DeviceLocation,
     Product,
@@ -23,6 +26,7 @@ from ..models.teams import ApiUser, TeamMember
 from ._base import Resource
 from ._checks import (
     date_range,
+    date_window,
     device_segment,
     flag,
     free_text,
@@ -41,8 +45,11 @@ __all__ = [
     "ProductsConfig",
     "ProductsFirmware",
     "ProductsLocations",
+    "ProductsMetrics",
     "ProductsTeam",
 ]
+
+T = TypeVar("T")
 
 #: Longest firmware title accepted.
 MAX_TITLE_LENGTH = 256
@@ -56,6 +63,13 @@ _parse_firmware = parse_unwrapped(ProductFirmware, "firmware")
 _parse_config = parse_model(ProductConfiguration)
 _parse_locations = page_parser(DeviceLocation, "locations")
 _parse_location = parse_unwrapped(DeviceLocation, "location")
+_parse_online = parse_unwrapped(list[OnlineMetric], "online")
+_parse_events = parse_unwrapped(list[EventsMetric], "events")
+_parse_integrations = parse_unwrapped(list[IntegrationMetric], "integrations")
+_parse_functions = parse_unwrapped(list[CallMetric], "functions")
+_parse_variables = parse_unwrapped(list[CallMetric], "variables")
+#: The smallest bucket the cloud accepts is above this many seconds.
+MIN_BUCKET_SIZE = 15
 
 
 def _version(version: object) -> str:
@@ -326,9 +340,180 @@ class ProductsLocations(Resource):
         return await self._request("GET", path, params=params, parse=_parse_location)
 
 
+class ProductsMetrics(Resource):
+    """Fleet health: a product's time series, one bucket per `bucket_size` seconds (900 by
+    default, must be above 15) from `start_date` to `end_date` (both included, aware datetimes
+    or ISO 8601 strings; the cloud's default is now). Every call can be narrowed to devices
+    running product firmware `product_fw`, Device OS `device_os_version` or in
+    `device_group`."""
+
+    __slots__ = ()
+
+    async def get_online(
+        self,
+        *,
+        product: ProductRef,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        bucket_size: int | None = None,
+        product_fw: int | None = None,
+        device_os_version: str | None = None,
+        device_group: str | None = None,
+    ) -> list[OnlineMetric]:
+        """Devices online per bucket (online until a keep-alive is missed)."""
+        return await self._series(
+            "online",
+            _parse_online,
+            product,
+            start_date,
+            end_date,
+            bucket_size,
+            product_fw,
+            device_os_version,
+            device_group,
+        )
+
+    async def get_events(
+        self,
+        *,
+        product: ProductRef,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        bucket_size: int | None = None,
+        product_fw: int | None = None,
+        device_os_version: str | None = None,
+        device_group: str | None = None,
+    ) -> list[EventsMetric]:
+        """Events received from the fleet per bucket."""
+        return await self._series(
+            "events",
+            _parse_events,
+            product,
+            start_date,
+            end_date,
+            bucket_size,
+            product_fw,
+            device_os_version,
+            device_group,
+        )
+
+    async def get_integrations(
+        self,
+        *,
+        product: ProductRef,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        bucket_size: int | None = None,
+        product_fw: int | None = None,
+        device_os_version: str | None = None,
+        device_group: str | None = None,
+    ) -> list[IntegrationMetric]:
+        """Integration deliveries per bucket: successes, failures and skips."""
+        return await self._series(
+            "integration",
+            _parse_integrations,
+            product,
+            start_date,
+            end_date,
+            bucket_size,
+            product_fw,
+            device_os_version,
+            device_group,
+        )
+
+    async def get_functions(
+        self,
+        *,
+        product: ProductRef,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        bucket_size: int | None = None,
+        product_fw: int | None = None,
+        device_os_version: str | None = None,
+        device_group: str | None = None,
+    ) -> list[CallMetric]:
+        """Cloud function calls per bucket: successes, failures and devices offline."""
+        return await self._series(
+            "functions",
+            _parse_functions,
+            product,
+            start_date,
+            end_date,
+            bucket_size,
+            product_fw,
+            device_os_version,
+            device_group,
+        )
+
+    async def get_variables(
+        self,
+        *,
+        product: ProductRef,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        bucket_size: int | None = None,
+        product_fw: int | None = None,
+        device_os_version: str | None = None,
+        device_group: str | None = None,
+    ) -> list[CallMetric]:
+        """Variable reads per bucket: successes, failures and devices offline."""
+        return await self._series(
+            "variables",
+            _parse_variables,
+            product,
+            start_date,
+            end_date,
+            bucket_size,
+            product_fw,
+            device_os_version,
+            device_group,
+        )
+
+    async def _series(
+        self,
+        metric: str,
+        parse: Callable[[bytes], T],
+        product: ProductRef,
+        start_date: datetime | str | None,
+        end_date: datetime | str | None,
+        bucket_size: int | None,
+        product_fw: int | None,
+        device_os_version: str | None,
+        device_group: str | None,
+    ) -> T:
+        """`GET /v1/products/:product/metrics/<metric>` with the query every metric shares."""
+        if product is None:
+            raise InvalidArgumentError(
+                f"{self._name}.{sys._getframe(1).f_code.co_name}() needs product= "
+                "(a product id or slug)"
+            )
+        path = f"{scope_prefix(product)}/metrics/{metric}"
+        if bucket_size is not None and (
+            isinstance(bucket_size, bool)
+            or not isinstance(bucket_size, int)
+            or bucket_size <= MIN_BUCKET_SIZE
+        ):
+            raise InvalidArgumentError(
+                f"bucket_size must be a whole number of seconds above {MIN_BUCKET_SIZE}, "
+                f"got {bucket_size!r}"
+            )
+        params: dict[str, str | int | None] = {
+            **date_window(start_date, end_date),
+            "bucket_size": bucket_size,
+            "product_fw": None if product_fw is None else positive_int(product_fw, "product_fw"),
+            "device_os_version": None
+            if device_os_version is None
+            else short_text(device_os_version, "device_os_version", max_length=64),
+            "device_group": None
+            if device_group is None
+            else short_text(device_group, "device_group", max_length=MAX_ID_LENGTH),
+        }
+        return await self._request("GET", path, params=params, parse=parse)
+
+
 class Products(Resource):
     """Products the token can reach, with nested sub-clients for what lives under one:
-    `firmware`, `team`, `config` and `locations` (each takes `product=`)."""
+    `firmware`, `team`, `config`, `locations` and `metrics` (each takes `product=`)."""
 
     __slots__ = ()
 
@@ -340,6 +525,8 @@ class Products(Resource):
     config = SubClient(ProductsConfig)
     #: Asset-tracking locations: list, get.
     locations = SubClient(ProductsLocations)
+    #: Fleet health: get_online, get_events, get_integrations, get_functions, get_variables.
+    metrics = SubClient(ProductsMetrics)
 
     async def list(self) -> list[Product]:
         """Every product the token's user is a team member of."""

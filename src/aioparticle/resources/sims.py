@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
 from .._pagination import AsyncPaginator, Page, page_parser, page_size
-from .._parsing import parse_ack, parse_model, parse_status
+from .._parsing import parse_ack, parse_model, parse_status, parse_unwrapped
 from .._paths import MAX_ID_LENGTH, scope_prefix
-from ..models.sims import FleetDataUsage, Sim, SimDataUsage
+from .._polling import poll_until
+from ..models.sims import FleetDataUsage, Sim, SimDataUsage, SimStatusCheck
 from ._base import Resource
 from ._checks import iccid_segment, positive_int, short_text
 
 if TYPE_CHECKING:
+    from .._polling import ProgressCallback as PollProgress
     from ..types import JSONValue, ProductRef
 
 __all__ = ["Sims"]
 
 #: Most SIMs imported into a product in one request.
 MAX_BULK_SIMS = 1000
+#: Seconds between two looks at a cellular network status check, and the longest wait for it
+#: to complete, while `wait_for_status` waits (unless the caller says).
+DEFAULT_STATUS_INTERVAL = 5.0
+DEFAULT_STATUS_DEADLINE = 300.0
 
 _parse_sim_page = page_parser(Sim, "sims")
 _parse_usage = parse_model(SimDataUsage)
 _parse_fleet_usage = parse_model(FleetDataUsage)
+_parse_sim = parse_unwrapped(Sim, "sim")
+_parse_status_check = parse_model(SimStatusCheck)
 
 
 def _sim_path(iccid: object, product: ProductRef | None) -> str:
     return f"{scope_prefix(product)}/sims/{iccid_segment(iccid)}"
+
+
+def _check_again_in(check: SimStatusCheck) -> float | None:
+    """Seconds until the check's `check_again_after`, if it says."""
+    after = check.meta.check_again_after
+    if after is None:
+        return None
+    return (after - datetime.now(timezone.utc)).total_seconds()
 
 
 def _country(country: object) -> str:
@@ -89,6 +106,51 @@ class Sims(Resource):
             per_page=per_page,
         )
 
+    async def get(self, iccid: str, *, product: ProductRef | None = None) -> Sim:
+        """One SIM of the account or product."""
+        return await self._request("GET", _sim_path(iccid, product), parse=_parse_sim)
+
+    async def get_status(self, iccid: str, *, product: ProductRef | None = None) -> SimStatusCheck:
+        """Start or look at a check of the SIM's cellular network status.
+
+        The cloud runs the check in the background: until `complete`, `sim_status` holds
+        `None`s and `meta.check_again_after` says when to look again (`wait_for_status()`
+        does the looking).
+        """
+        path = f"{_sim_path(iccid, product)}/status"
+        return await self._request("GET", path, parse=_parse_status_check)
+
+    async def wait_for_status(
+        self,
+        iccid: str,
+        *,
+        product: ProductRef | None = None,
+        interval: float = DEFAULT_STATUS_INTERVAL,
+        deadline: float = DEFAULT_STATUS_DEADLINE,
+        on_progress: PollProgress[SimStatusCheck] | None = None,
+    ) -> SimStatusCheck:
+        """Check the SIM's cellular network status and wait until the check completes.
+
+        Looks again when `meta.check_again_after` says (kept between a quarter of `interval`
+        and four times it), for at most `deadline` seconds, then raises `PollTimeoutError`
+        carrying the last check seen. `on_progress(check)` (sync or async) sees every look.
+        Cancelling the caller stops the wait.
+        """
+        path = f"{_sim_path(iccid, product)}/status"
+
+        async def look() -> SimStatusCheck:
+            return await self._request("GET", path, parse=_parse_status_check)
+
+        return await poll_until(
+            look,
+            lambda check: check.complete,
+            interval=interval,
+            deadline=deadline,
+            on_progress=on_progress,
+            hint=_check_again_in,
+            what=f"the status check of SIM {iccid}",
+        )
+
     async def get_data_usage(
         self, iccid: str, *, product: ProductRef | None = None
     ) -> SimDataUsage:
@@ -106,7 +168,8 @@ class Sims(Resource):
         return await self._request("HEAD", _sim_path(iccid, None), parse=parse_status)
 
     async def remove(self, iccid: str, *, product: ProductRef | None = None) -> None:
-        """Release a SIM from the account or product, so another account can activate it."""
+        """Release a SIM from the account or product, so another account can activate it (the
+        cloud may finish the release later: it answers 202 then)."""
         await self._request("DELETE", _sim_path(iccid, product), parse=parse_ack)
 
     async def activate(

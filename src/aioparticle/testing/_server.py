@@ -95,6 +95,22 @@ class LocalCloud(CloudState):
     `hook_timeout` (5 s a delivery), `max_concurrent_deliveries` (8 requests at once) and
     `max_pending_deliveries` (64 waiting or under way; past it a delivery is dropped and
     recorded with its `error`). Other integration types are stored and listed only.
+
+    Device vitals are kept per device in `vitals` (oldest first); seed them with
+    `add_vitals(device, payload, at=...)`. A refresh of an online device answers 202 and,
+    `vitals_refresh_delay` seconds later (0.2), stores a new report (what
+    `vitals_payloads[device_id]` says, or one made up from the device) and publishes it as
+    `spark/device/diagnostics/update` with the payload as JSON text; an offline device is a
+    404 (`Device is offline`). The history honours `start_date` (included) and `end_date`
+    (excluded), answers a bad date with 400 `{"error": "bad_request", "description": ...}`,
+    and is CSV with `Accept: text/csv` (`updated_at`, `deviceID`, then one column per payload
+    field, nested keys joined with `.`). A SIM's network status check (`sim_status_checks`)
+    answers 202 `pending` with a null `sim_status`, then `complete` (200) after
+    `sim_status_polls` (2) more requests. Fleet health metrics count buckets of `bucket_size`
+    seconds from `start_date` to `end_date`: product devices online now, events they published
+    (`events`), webhook and integration deliveries of the product (`hook_deliveries`), and
+    function calls and variable reads with their outcome (`call_records`); zero counters are
+    left out of the integration, function and variable buckets.
     """
 
     def __init__(

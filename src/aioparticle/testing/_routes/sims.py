@@ -59,6 +59,18 @@ async def check_sim(request: Request) -> Response:
     return Response(status_code=200)
 
 
+async def get_sim(request: Request) -> Response:
+    sim, _, _ = _sim(request)
+    return json_response({"sim": cloud(request).sim_json(sim)})
+
+
+async def sim_status(request: Request) -> Response:
+    """A cellular network status check: 202 while pending, 200 once complete."""
+    sim, _, _ = _sim(request)
+    body, complete = cloud(request).sim_status(sim)
+    return json_response(body, 200 if complete else 202)
+
+
 async def sim_data_usage(request: Request) -> Response:
     sim, _, _ = _sim(request)
     return json_response(cloud(request).sim_usage(sim))
@@ -119,16 +131,21 @@ async def import_sims(request: Request) -> Response:
     return json_response({"ok": True})
 
 
-# "data_usage" comes before the "{iccid}" routes
+# "data_usage" comes before the "{iccid}" routes, and the HEAD check before the GET (which
+# would answer HEAD too)
 ROUTES = [
     Route("/v1/sims", list_sims, methods=["GET"]),
     Route("/v1/sims/{iccid}", check_sim, methods=["HEAD"]),
+    Route("/v1/sims/{iccid}", get_sim, methods=["GET"]),
+    Route("/v1/sims/{iccid}/status", sim_status, methods=["GET"]),
     Route("/v1/sims/{iccid}", update_sim, methods=["PUT"]),
     Route("/v1/sims/{iccid}", remove_sim, methods=["DELETE"]),
     Route("/v1/sims/{iccid}/data_usage", sim_data_usage, methods=["GET"]),
     Route("/v1/products/{product}/sims", list_product_sims, methods=["GET"]),
     Route("/v1/products/{product}/sims", import_sims, methods=["POST"]),
     Route("/v1/products/{product}/sims/data_usage", fleet_data_usage, methods=["GET"]),
+    Route("/v1/products/{product}/sims/{iccid}", get_sim, methods=["GET"]),
+    Route("/v1/products/{product}/sims/{iccid}/status", sim_status, methods=["GET"]),
     Route("/v1/products/{product}/sims/{iccid}", update_sim, methods=["PUT"]),
     Route("/v1/products/{product}/sims/{iccid}", remove_sim, methods=["DELETE"]),
     Route("/v1/products/{product}/sims/{iccid}/data_usage", sim_data_usage, methods=["GET"]),

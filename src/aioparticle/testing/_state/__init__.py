@@ -37,6 +37,7 @@ from .auth import (
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
+from .diagnostics import DIAGNOSTICS_EVENT, DiagnosticsMixin, VitalsRecord, default_vitals
 from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
@@ -65,14 +66,16 @@ from .logic import (
     LogicScript,
     default_logic_script,
 )
+from .metrics import CallRecord, MetricsFilter, MetricsMixin
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
 from .serial_numbers import SerialNumbersMixin
-from .sims import SIM_ACTIONS, FakeSim, SimsMixin
+from .sims import SIM_ACTIONS, FakeSim, SimsMixin, SimStatusCheck
 from .teams import FakeApiUser, TeamsMixin
 from .users import PendingMfa, UsersMixin
 from .webhooks import FakeHook, HookDelivery, WebhooksMixin, is_loopback_url
 
 __all__ = [
+    "DIAGNOSTICS_EVENT",
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
     "MFA_PASSWORD",
@@ -86,6 +89,7 @@ __all__ = [
     "PLATFORMS",
     "PUBLIC_CLIENTS",
     "SIM_ACTIONS",
+    "CallRecord",
     "CloudState",
     "CompileRequest",
     "Denied",
@@ -114,6 +118,7 @@ __all__ = [
     "FlashRequest",
     "FunctionCall",
     "LogicExecution",
+    "MetricsFilter",
     "LogicScript",
     "HookDelivery",
     "NotFound",
@@ -122,12 +127,15 @@ __all__ = [
     "PendingMfa",
     "PublishedEvent",
     "Refused",
+    "SimStatusCheck",
     "StreamFault",
     "Subscriber",
     "Token",
     "TokenRequest",
     "UploadedFile",
     "VariableSource",
+    "VitalsRecord",
+    "default_vitals",
     "fake_binary",
     "is_loopback_url",
     "iso",
@@ -146,6 +154,8 @@ _platform = platform_id
 
 
 class CloudState(
+    DiagnosticsMixin,
+    MetricsMixin,
     EnvVarsMixin,
     LedgersMixin,
     WebhooksMixin,

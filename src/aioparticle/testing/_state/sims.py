@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ._base import Denied, NotFound, Refused, iso, page_of, utcnow
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .devices import FakeDevice
     from .products import FakeProduct
 
-__all__ = ["SIM_ACTIONS", "FakeSim", "SimsMixin"]
+__all__ = ["SIM_ACTIONS", "FakeSim", "SimStatusCheck", "SimsMixin"]
 
 SIM_ACTIONS = ("activate", "deactivate", "reactivate")
 
@@ -36,6 +36,21 @@ class FakeSim:
     usage_by_day: list[tuple[date, float]] = field(default_factory=list)
     last_status_change_action: str = "activate"
     activated_on: datetime | None = field(default_factory=utcnow)
+
+
+@dataclass
+class SimStatusCheck:
+    """A cellular network status check of a SIM, which completes after `polls_left` more
+    requests."""
+
+    iccid: str
+    task_id: str
+    polls_left: int
+    created_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + timedelta(minutes=10)
 
 
 def _usage_rows(days: Mapping[date, float]) -> list[dict[str, Any]]:
@@ -62,6 +77,15 @@ def _usage_by_day(sims: Iterable[FakeSim]) -> dict[date, float]:
 
 class SimsMixin(ProductsMixin):
     """SIM cards of users and products."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: the cellular network status check of each SIM, by ICCID
+        self.sim_status_checks: dict[str, SimStatusCheck] = {}
+        #: requests after the first that a status check stays pending for
+        self.sim_status_polls = 2
+        #: seconds a pending check's `check_again_after` lies ahead
+        self.sim_status_check_after = 1.0
 
     def add_sim(
         self,
@@ -273,3 +297,56 @@ class SimsMixin(ProductsMixin):
                 sim.activated_on = sim.activated_on or utcnow()
                 if country:
                     sim.base_country_code = country
+
+    def sim_json(self, sim: FakeSim) -> dict[str, Any]:
+        """One SIM as `GET .../sims/:iccid` shows it (`_id` is the ICCID)."""
+        with self.lock:
+            body = self._sim_json(sim)
+            del body["iccid"]
+            return {
+                "_id": sim.iccid,
+                **body,
+                "last_device_id": body["device_id"],
+                "last_device_name": body["device_name"],
+                "owner": sim.owner,
+            }
+
+    def sim_status(self, sim: FakeSim) -> tuple[dict[str, Any], bool]:
+        """Start or advance the SIM's network status check: its answer, and whether it is
+        complete. A check stays pending for `sim_status_polls` more requests; once complete,
+        it holds until it expires and the next request starts another."""
+        with self.lock:
+            now = utcnow()
+            check = self.sim_status_checks.get(sim.iccid)
+            if check is None or (check.polls_left == 0 and check.expires_at <= now):
+                check = SimStatusCheck(
+                    iccid=sim.iccid,
+                    task_id=f"sim-status-{self._next_id('sim-status')}",
+                    polls_left=max(0, self.sim_status_polls),
+                )
+                self.sim_status_checks[sim.iccid] = check
+            elif check.polls_left > 0:
+                check.polls_left -= 1
+            complete = check.polls_left == 0
+            status: dict[str, Any] = {
+                "connected": None,
+                "gsm_connection": None,
+                "data_connection": None,
+            }
+            if complete:
+                device = self.devices.get(sim.device_id) if sim.device_id else None
+                active = sim.status == "active"
+                online = active and device is not None and device.online
+                status = {"connected": online, "gsm_connection": active, "data_connection": online}
+            return {
+                "ok": True,
+                "meta": {
+                    "created_at": iso(check.created_at),
+                    "expires_at": iso(check.expires_at),
+                    "check_again_after": iso(now + timedelta(seconds=self.sim_status_check_after)),
+                    "method": "async",
+                    "state": "complete" if complete else "pending",
+                    "task_id": check.task_id,
+                },
+                "sim_status": status if complete else None,
+            }, complete
