@@ -3,6 +3,7 @@
 from ._base import ParticleModel, UTCDateTime
 from .auth import AccessToken, OAuthClient, TokenInfo
 from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
+from .customers import Customer
 from .devices import (
     ClaimCode,
     ClaimResult,
@@ -41,6 +42,7 @@ from .logic import (
     LogicTrigger,
 )
 from .misc import DeviceOsVersion, SerialNumberInfo
+from .orgs import Organization
 from .products import (
     DeviceLocation,
     LocationGeometry,
@@ -48,6 +50,8 @@ from .products import (
     ProductConfiguration,
     ProductFirmware,
 )
+from .secrets import Secret, SecretIntegration
+from .service_agreements import ServiceAgreement, ServiceAgreementNotification, UsageReport
 from .sims import DataUsageDay, FleetDataUsage, Sim, SimDataUsage
 from .teams import ApiUser, ApiUserToken, TeamMember, TeamRole
 from .users import (
@@ -61,6 +65,13 @@ from .users import (
 from .webhooks import Webhook
 
 __all__ = [
+    "UsageReport",
+    "ServiceAgreementNotification",
+    "ServiceAgreement",
+    "SecretIntegration",
+    "Secret",
+    "Organization",
+    "Customer",
     "AccessToken",
     "AccountInfo",
     "ApiUser",

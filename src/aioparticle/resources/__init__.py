@@ -26,7 +26,9 @@ from .products import (
     ProductsLocations,
     ProductsTeam,
 )
+from .secrets import Secrets
 from .serial_numbers import SerialNumbers
+from .service_agreements import ServiceAgreements, ServiceAgreementsUsageReports
 from .sims import Sims
 from .users import Users
 from .webhooks import Webhooks
@@ -55,7 +57,10 @@ __all__ = [
     "ProductsFirmware",
     "ProductsLocations",
     "ProductsTeam",
+    "Secrets",
     "SerialNumbers",
+    "ServiceAgreements",
+    "ServiceAgreementsUsageReports",
     "Sims",
     "Users",
     "Webhooks",

@@ -11,6 +11,7 @@ from ._routes import (
     access_tokens,
     auth,
     builds,
+    customers,
     device_os,
     devices,
     env_vars,
@@ -20,8 +21,11 @@ from ._routes import (
     libraries,
     logic,
     oauth_clients,
+    orgs,
     products,
+    secrets,
     serial_numbers,
+    service_agreements,
     sims,
     teams,
     users,
@@ -43,6 +47,7 @@ ROUTES: list[Route] = [
     *events.ROUTES,
     *devices.ROUTES,
     *serial_numbers.ROUTES,
+    *customers.ROUTES,
     *products.ROUTES,
     *teams.ROUTES,
     *sims.ROUTES,
@@ -55,6 +60,9 @@ ROUTES: list[Route] = [
     *ledgers.ROUTES,
     *webhooks.ROUTES,
     *integrations.ROUTES,
+    *orgs.ROUTES,
+    *service_agreements.ROUTES,
+    *secrets.ROUTES,
 ]
 
 

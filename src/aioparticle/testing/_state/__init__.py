@@ -35,6 +35,7 @@ from .auth import (
     TokenRequest,
 )
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
+from .customers import CustomersMixin, FakeCustomer
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
 from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
@@ -66,7 +67,14 @@ from .logic import (
     default_logic_script,
 )
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
+from .secrets import FakeSecret, SecretsMixin
 from .serial_numbers import SerialNumbersMixin
+from .service_agreements import (
+    FakeNotification,
+    FakeServiceAgreement,
+    FakeUsageReport,
+    ServiceAgreementsMixin,
+)
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 from .teams import FakeApiUser, TeamsMixin
 from .users import PendingMfa, UsersMixin
@@ -95,6 +103,11 @@ __all__ = [
     "EnvScopeKey",
     "EnvSnapshot",
     "FakeApiUser",
+    "FakeCustomer",
+    "FakeNotification",
+    "FakeSecret",
+    "FakeServiceAgreement",
+    "FakeUsageReport",
     "FakeDevice",
     "FakeHook",
     "FakeFirmware",
@@ -146,6 +159,9 @@ _platform = platform_id
 
 
 class CloudState(
+    CustomersMixin,
+    ServiceAgreementsMixin,
+    SecretsMixin,
     EnvVarsMixin,
     LedgersMixin,
     WebhooksMixin,
