@@ -40,7 +40,9 @@ from .resources.logic import Logic
 from .resources.oauth_clients import OAuthClients
 from .resources.orgs import Orgs
 from .resources.products import Products
+from .resources.secrets import Secrets
 from .resources.serial_numbers import SerialNumbers
+from .resources.service_agreements import ServiceAgreements
 from .resources.sims import Sims
 from .resources.users import Users
 from .resources.webhooks import Webhooks
@@ -115,7 +117,7 @@ class ParticleClient:
     events = SubClient(Events)
     #: Products, with nested `firmware`, `team`, `config` and `locations` sub-clients.
     products = SubClient(Products)
-    #: Product customers: create.
+    #: Product customers: create, list, delete, set a password, mint a customer's token.
     customers = SubClient(Customers)
     #: SIM cards: list, data usage, check, activate, deactivate, reactivate, remove.
     sims = SubClient(Sims)
@@ -129,7 +131,7 @@ class ParticleClient:
     device_os = SubClient(DeviceOs)
     #: OAuth clients of the account or a product: list, create, update, delete.
     oauth_clients = SubClient(OAuthClients)
-    #: Organizations, with a nested `team` sub-client.
+    #: Organizations: list, get, their products; a nested `team` sub-client.
     orgs = SubClient(Orgs)
     #: The token's account: profile, username, password, MFA, deletion; sign-up and verify.
     users = SubClient(Users)
@@ -143,6 +145,11 @@ class ParticleClient:
     webhooks = SubClient(Webhooks)
     #: Integrations of the account, a product or an organization: list, create, update, delete.
     integrations = SubClient(Integrations)
+    #: Service agreements of the user or an organization: list, notifications; nested
+    #: `usage_reports` (create, get, wait, download).
+    service_agreements = SubClient(ServiceAgreements)
+    #: Cloud secrets of the sandbox or an organization: list, get, set, delete.
+    secrets = SubClient(Secrets)
 
     def __init__(
         self,

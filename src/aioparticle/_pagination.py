@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -68,7 +76,7 @@ class Page(Generic[T]):
     the query of its next request in `next_query`.
     """
 
-    __slots__ = ("_by_query", "items", "meta", "next_query", "number", "per_page")
+    __slots__ = ("_by_query", "extra", "items", "meta", "next_query", "number", "per_page")
 
     def __init__(
         self,
@@ -79,9 +87,13 @@ class Page(Generic[T]):
         per_page: int | None = None,
         next_query: Mapping[str, QueryValue] | None = None,
         by_query: bool = False,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.items = items
         self.meta = meta
+        #: what the cloud sent beside the items that a listing keeps (the customers listing's
+        #: `devices`), as sent; empty for the others
+        self.extra: dict[str, Any] = dict(extra) if extra else {}
         #: the page number this page was requested as (or the one the cloud reports); for a
         #: listing that moves by query, its place in the walk (1, 2, ...)
         self.number = (meta.page if meta is not None and meta.page else None) or number or 1
@@ -240,15 +252,29 @@ class _ItemIterator(AsyncIterator[T]):
             self._items = iter(page.items)
 
 
-#: What a page parser returns: the items and the metadata, if the cloud sent any.
-ParsedPage = tuple[list[T], "PageMeta | None"]
+#: What a page parser returns: the items and the metadata, if the cloud sent any (a parser
+#: that keeps what was sent beside the items adds it as a third member: see `page_parser`).
+ParsedPage = tuple[list[T], "PageMeta | None"] | tuple[list[T], "PageMeta | None", dict[str, Any]]
 
 
-def page_parser(item: Any, key: str) -> Callable[[bytes], ParsedPage[Any]]:
+def _extra_of(parsed: ParsedPage[T]) -> dict[str, Any] | None:
+    return parsed[2] if len(parsed) > 2 else None
+
+
+@overload
+def page_parser(item: Any, key: str) -> Callable[[bytes], tuple[list[Any], PageMeta | None]]: ...
+@overload
+def page_parser(
+    item: Any, key: str, *, keep: Sequence[str]
+) -> Callable[[bytes], ParsedPage[Any]]: ...
+def page_parser(
+    item: Any, key: str, *, keep: Sequence[str] = ()
+) -> Callable[[bytes], ParsedPage[Any]]:
     """A parser for one page of `item`s in any shape the cloud uses for listings.
 
     Accepts a bare JSON array, an object holding the array under `key` (with an optional
-    `meta`), and a JSON:API document (`{"data": [...], "meta": ...}`).
+    `meta`), and a JSON:API document (`{"data": [...], "meta": ...}`). The values of the `keep`
+    keys sent beside the items end up, as sent, in `Page.extra`.
     """
     items: TypeAdapter[list[Any]] = TypeAdapter(list[item])
     validate_items = items.validate_python
@@ -264,6 +290,9 @@ def page_parser(item: Any, key: str) -> Callable[[bytes], ParsedPage[Any]]:
             if name in body:
                 raw_meta = body.get("meta")
                 meta = validate_meta(raw_meta) if isinstance(raw_meta, dict) else None
+                if keep:
+                    extra = {k: body[k] for k in keep if k in body}
+                    return validate_items(body[name] or []), meta, extra
                 return validate_items(body[name] or []), meta
         raise ValueError(f"expected the list under {key!r}")
 
@@ -304,7 +333,8 @@ def paginate(
     async def fetch(number: int | None) -> Page[T]:
         nonlocal size, previous
         sent = query if number is None else {**query, page_param: number}
-        items, meta = await request("GET", path, parse, params=sent)
+        parsed = await request("GET", path, parse, params=sent)
+        items, meta = parsed[0], parsed[1]
         paged = meta is not None and (meta.total_pages is not None or meta.has_more is not None)
         if not paged:
             first = number in (None, page)
@@ -313,7 +343,7 @@ def paginate(
             elif first and per_page is None:
                 size = len(items) or None
             previous = items
-        return Page(items, meta=meta, number=number, per_page=size)
+        return Page(items, meta=meta, number=number, per_page=size, extra=_extra_of(parsed))
 
     return AsyncPaginator(fetch, first_page=page, max_pages=max_pages)
 

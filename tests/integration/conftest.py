@@ -144,6 +144,25 @@ def fleet(cloud: LocalCloud) -> Fleet:
     return Fleet(cloud, garage, boat, foreign, stray, product, units, other_token)
 
 
+#: The OAuth client of the `fleet` product (`product_client` fixture).
+PRODUCT_CLIENT_ID = "fleet-backend"
+PRODUCT_CLIENT_SECRET = "fleet-backend-secret-5a7c9e"
+
+
+@pytest.fixture
+async def product_client(fleet: Fleet) -> AsyncIterator[ParticleClient]:
+    """A `ParticleClient` of the default account whose OAuth client pair is the `fleet`
+    product's own client (what `customers.create` and `customers.create_token` use)."""
+    fleet.cloud.add_oauth_client(PRODUCT_CLIENT_ID, PRODUCT_CLIENT_SECRET, product=PRODUCT_ID)
+    async with ParticleClient(
+        fleet.cloud.token,
+        base_url=fleet.cloud.url,
+        client_id=PRODUCT_CLIENT_ID,
+        client_secret=PRODUCT_CLIENT_SECRET,
+    ) as client:
+        yield client
+
+
 @pytest.fixture
 async def sdk(cloud: LocalCloud) -> AsyncIterator[ParticleClient]:
     """A `ParticleClient` of the default account pointed at the local cloud, closed after."""

@@ -3,6 +3,7 @@
 from ._base import ParticleModel, UTCDateTime
 from .auth import AccessToken, OAuthClient, TokenInfo
 from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
+from .customers import Customer
 from .devices import (
     ClaimCode,
     ClaimResult,
@@ -64,6 +65,7 @@ from .logic import (
 )
 from .metrics import CallMetric, EventsMetric, IntegrationMetric, OnlineMetric
 from .misc import DeviceOsVersion, SerialNumberInfo
+from .orgs import Organization
 from .products import (
     DeviceLocation,
     LocationGeometry,
@@ -71,6 +73,8 @@ from .products import (
     ProductConfiguration,
     ProductFirmware,
 )
+from .secrets import Secret, SecretIntegration
+from .service_agreements import ServiceAgreement, ServiceAgreementNotification, UsageReport
 from .sims import (
     DataUsageDay,
     FleetDataUsage,
@@ -92,6 +96,13 @@ from .users import (
 from .webhooks import Webhook
 
 __all__ = [
+    "UsageReport",
+    "ServiceAgreementNotification",
+    "ServiceAgreement",
+    "SecretIntegration",
+    "Secret",
+    "Organization",
+    "Customer",
     "AccessToken",
     "AccountInfo",
     "ApiUser",

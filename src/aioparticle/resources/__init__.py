@@ -28,7 +28,9 @@ from .products import (
     ProductsMetrics,
     ProductsTeam,
 )
+from .secrets import Secrets
 from .serial_numbers import SerialNumbers
+from .service_agreements import ServiceAgreements, ServiceAgreementsUsageReports
 from .sims import Sims
 from .users import Users
 from .webhooks import Webhooks
@@ -59,7 +61,10 @@ __all__ = [
     "ProductsLocations",
     "ProductsMetrics",
     "ProductsTeam",
+    "Secrets",
     "SerialNumbers",
+    "ServiceAgreements",
+    "ServiceAgreementsUsageReports",
     "Sims",
     "Users",
     "Webhooks",

@@ -132,3 +132,12 @@ def free_text(value: object, what: str, *, max_length: int) -> str:
 
 def org_prefix(org: object) -> str:
     return f"/v1/orgs/{segment(org, 'org')}"
+
+
+def aware_datetime(value: object, what: str) -> str:
+    """An aware `datetime` as ISO 8601 (`Z` for UTC), or a pre-formatted string."""
+    if isinstance(value, str):
+        return check_text(value, what, max_length=64)
+    if isinstance(value, datetime):
+        return _iso(value, what)
+    raise InvalidArgumentError(f"{what} must be an aware datetime or a str")

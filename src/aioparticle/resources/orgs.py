@@ -1,15 +1,23 @@
-"""Organizations: for now, their team (people and API users)."""
+"""Organizations: those of the token's user, their products, and their team (people and API
+users)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from .._core import SubClient
+from .._parsing import parse_unwrapped
+from ..models.orgs import Organization
+from ..models.products import Product
 from ..models.teams import ApiUser, TeamMember
 from ._base import Resource
 from ._team import TeamBase
 
 __all__ = ["Orgs", "OrgsTeam"]
+
+_parse_orgs = parse_unwrapped(list[Organization], "organizations")
+_parse_org = parse_unwrapped(Organization, "organization")
+_parse_products = parse_unwrapped(list[Product], "products")
 
 
 class OrgsTeam(TeamBase):
@@ -67,3 +75,16 @@ class Orgs(Resource):
     #: The organization's team: list, invite, remove, and API users (create, update,
     #: regenerate).
     team = SubClient(OrgsTeam)
+
+    async def get(self, org: str) -> Organization:
+        """One organization, by id or slug."""
+        return await self._request("GET", self._org_prefix(org), parse=_parse_org)
+
+    async def list_products(self, org: str) -> list[Product]:
+        """Every product of the organization (one answer: the cloud does not page it)."""
+        path = f"{self._org_prefix(org)}/products"
+        return await self._request("GET", path, parse=_parse_products)
+
+    async def list(self) -> list[Organization]:
+        """Every organization the token's user belongs to."""
+        return await self._request("GET", "/v1/orgs", parse=_parse_orgs)

@@ -72,6 +72,12 @@ _parse_variables = parse_unwrapped(list[CallMetric], "variables")
 MIN_BUCKET_SIZE = 15
 
 
+def _platform_id(platform_id: object) -> int:
+    if isinstance(platform_id, bool) or not isinstance(platform_id, int) or platform_id < 0:
+        raise InvalidArgumentError(f"platform_id must be an int >= 0, got {platform_id!r}")
+    return platform_id
+
+
 def _version(version: object) -> str:
     return str(positive_int(version, "version"))
 
@@ -536,3 +542,31 @@ class Products(Resource):
         """One product, by id or slug."""
         path = f"/v1/products/{product_segment(product)}"
         return await self._request("GET", path, parse=_parse_product)
+
+    async def create(
+        self,
+        name: str,
+        *,
+        platform_id: int,
+        description: str | None = None,
+        location_opt_in: bool | None = None,
+        org: str | None = None,
+    ) -> Product:
+        """Create a product of devices of `platform_id`, in the user's sandbox or in
+        organization `org`; `location_opt_in` turns on location tracking.
+
+        The cloud's reference does not describe this call: its shape comes from Particle's
+        own command-line tool. Not retried once sent.
+        """
+        body: dict[str, JSONValue] = {
+            "name": short_text(name, "name", max_length=MAX_ID_LENGTH),
+            "platform_id": _platform_id(platform_id),
+        }
+        if description is not None:
+            body["description"] = free_text(
+                description, "description", max_length=MAX_DESCRIPTION_LENGTH
+            )
+        if location_opt_in is not None:
+            body["settings"] = {"location": {"opt_in": flag(location_opt_in, "location_opt_in")}}
+        path = "/v1/user/products" if org is None else f"{self._org_prefix(org)}/products"
+        return await self._request("POST", path, json={"product": body}, parse=_parse_product)

@@ -11,6 +11,7 @@ from ._routes import (
     access_tokens,
     auth,
     builds,
+    customers,
     device_os,
     devices,
     diagnostics,
@@ -22,8 +23,11 @@ from ._routes import (
     logic,
     metrics,
     oauth_clients,
+    orgs,
     products,
+    secrets,
     serial_numbers,
+    service_agreements,
     sims,
     teams,
     users,
@@ -47,6 +51,7 @@ ROUTES: list[Route] = [
     *metrics.ROUTES,
     *devices.ROUTES,
     *serial_numbers.ROUTES,
+    *customers.ROUTES,
     *products.ROUTES,
     *teams.ROUTES,
     *sims.ROUTES,
@@ -59,6 +64,9 @@ ROUTES: list[Route] = [
     *ledgers.ROUTES,
     *webhooks.ROUTES,
     *integrations.ROUTES,
+    *orgs.ROUTES,
+    *service_agreements.ROUTES,
+    *secrets.ROUTES,
 ]
 
 

@@ -111,6 +111,35 @@ class LocalCloud(CloudState):
     (`events`), webhook and integration deliveries of the product (`hook_deliveries`), and
     function calls and variable reads with their outcome (`call_records`); zero counters are
     left out of the integration, function and variable buckets.
+
+    Customers of a product live in `customers`, by `(product id, e-mail)`; seed one with
+    `add_customer(product, email, password)` (`password=None`: a customer without one). They
+    are created with the product's OAuth client pair (`add_oauth_client(..., product=...)`, in
+    the form or HTTP Basic) or a team member's token, and listed a page at a time with the
+    devices they own beside them. `POST /oauth/token` with the client-credentials grant and
+    `scope=customer=<email>` (a product's client, a customer of that product; `expires_in` or
+    `expires_at`) issues a token whose user is the customer: it reaches the devices the
+    customer owns (`owner` = the e-mail). Deleting a customer revokes their tokens.
+
+    Organizations (`add_org`) are listed and described to their members and API users, with
+    their products; products are created over HTTP in the sandbox (`POST /v1/user/products`)
+    or an organization, their creator on the team (`product_settings` keeps the settings sent).
+
+    Each sandbox and organization gets a default service agreement when first asked
+    (`service_agreement_of(space)`, `space` being `"user:<username>"` or `"org:<org id>"`);
+    `add_service_agreement_notification` adds notifications. A usage report is `pending` until
+    its `usage_report_polls`-th read (2 by default), then `available`, with a `download_url`
+    signed for it on the server's other loopback name (`localhost` for a cloud reached as
+    127.0.0.1, and back): another origin, so a client must not send its token there, and a
+    download carrying an `Authorization` header is refused (400), as signed storage links
+    refuse one. `usage_report_downloads` records every download: (path, `Authorization` or
+    None). Its `created_at` is written as the cloud does, `"2022-01-18 13:43:23 +0000"`.
+
+    Cloud secrets of each sandbox and organization are kept in `cloud_secrets` by
+    `(space, name)`; names follow Particle's rule (uppercase letters, digits, `_`, not starting
+    with a digit; others are refused with 400). Their values are stored and never answered
+    over HTTP: `read_secret(name, org=...)` gives a test the value, as a use in the cloud
+    would, and stamps `last_accessed_at`.
     """
 
     def __init__(

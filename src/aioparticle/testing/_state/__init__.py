@@ -35,6 +35,7 @@ from .auth import (
     TokenRequest,
 )
 from .builds import BuildsMixin, CompileRequest, FlashRequest, UploadedFile, fake_binary
+from .customers import CustomersMixin, FakeCustomer
 from .device_os import DeviceOsMixin, DeviceOsVersion
 from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, VariableSource
 from .diagnostics import DIAGNOSTICS_EVENT, DiagnosticsMixin, VitalsRecord, default_vitals
@@ -68,7 +69,14 @@ from .logic import (
 )
 from .metrics import CallRecord, MetricsFilter, MetricsMixin
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
+from .secrets import FakeSecret, SecretsMixin
 from .serial_numbers import SerialNumbersMixin
+from .service_agreements import (
+    FakeNotification,
+    FakeServiceAgreement,
+    FakeUsageReport,
+    ServiceAgreementsMixin,
+)
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin, SimStatusCheck
 from .teams import FakeApiUser, TeamsMixin
 from .users import PendingMfa, UsersMixin
@@ -99,6 +107,11 @@ __all__ = [
     "EnvScopeKey",
     "EnvSnapshot",
     "FakeApiUser",
+    "FakeCustomer",
+    "FakeNotification",
+    "FakeSecret",
+    "FakeServiceAgreement",
+    "FakeUsageReport",
     "FakeDevice",
     "FakeHook",
     "FakeFirmware",
@@ -156,6 +169,9 @@ _platform = platform_id
 class CloudState(
     DiagnosticsMixin,
     MetricsMixin,
+    CustomersMixin,
+    ServiceAgreementsMixin,
+    SecretsMixin,
     EnvVarsMixin,
     LedgersMixin,
     WebhooksMixin,

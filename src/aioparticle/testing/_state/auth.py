@@ -60,6 +60,8 @@ class Token:
     scopes: list[str] = field(default_factory=list)
     #: an organization's API user's token: the organization whose products it may use
     org_id: str | None = None
+    #: a customer's token: the product the customer (`username`) belongs to
+    customer_of: int | None = None
 
 
 class OAuthClient(NamedTuple):
@@ -222,6 +224,10 @@ class AuthMixin(StateBase):
             del self.mfa_logins[form["mfa_token"]]
             return self._token_body(username, None, expires_in, client_id)
         if grant == "client_credentials":
+            scope = form.get("scope") or ""
+            if scope.startswith("customer="):
+                expires_in = self._expires_at(form, expires_in)
+                return self._customer_grant(client, client_id, scope[9:], expires_in)
             return self._token_body(
                 client.owner if client.product_id is None else None,
                 client.product_id,
@@ -230,6 +236,29 @@ class AuthMixin(StateBase):
                 scope=form.get("scope"),
             )
         raise OAuthRefused(400, "unsupported_grant_type", f"Unsupported grant type: {grant}")
+
+    def _expires_at(self, form: dict[str, str], expires_in: int) -> int:
+        """The lifetime a form's `expires_at` (ISO 8601) asks for, else `expires_in`."""
+        text = form.get("expires_at")
+        if not text:
+            return expires_in
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise OAuthRefused(400, "invalid_request", "expires_at must be ISO 8601") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = round(when.timestamp() - utcnow().timestamp())
+        if seconds <= 0:
+            raise OAuthRefused(400, "invalid_request", "expires_at is in the past")
+        return seconds
+
+    def _customer_grant(
+        self, client: OAuthClient, client_id: str | None, email: str, expires_in: int
+    ) -> dict[str, Any]:
+        """The token of a customer of the client's product (`scope=customer=<email>`): the
+        customers mixin issues it."""
+        raise OAuthRefused(400, "invalid_scope", f"Unsupported scope: customer={email}")
 
     def _token_body(
         self,

@@ -1,0 +1,16 @@
+"""Models of organizations."""
+
+from __future__ import annotations
+
+from ._base import ParticleModel
+
+__all__ = ["Organization"]
+
+
+class Organization(ParticleModel):
+    """An organization: it owns products, a team, service agreements, secrets and more. Its
+    `id` or `slug` is what `org=` takes."""
+
+    id: str
+    slug: str | None = None
+    name: str | None = None
