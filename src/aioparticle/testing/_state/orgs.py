@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ._base import Denied, NotFound, Refused
-from .products import FakeOrg, ProductsMixin
+from ._base import Denied, Refused
+from .products import FakeOrg
+from .teams import TeamsMixin
 
 if TYPE_CHECKING:
     from .auth import Token
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["OrgsMixin"]
 
 
-class OrgsMixin(ProductsMixin):
+class OrgsMixin(TeamsMixin):
     """Organizations of a token (its user is a member, or it is one of their API users'),
     their products, and products created over HTTP (`product_settings` keeps the settings
     they were created with)."""
@@ -37,16 +38,6 @@ class OrgsMixin(ProductsMixin):
         """The organizations `token` reaches, in the order they were added."""
         with self.lock:
             return [self.org_json(o) for o in self.orgs.values() if self._reaches(token, o)]
-
-    def org_for(self, token: Token, ref: str) -> FakeOrg:
-        """Organization `ref` (slug or id) if `token` reaches it. Raises `NotFound`, `Denied`."""
-        with self.lock:
-            org = self.find_org(ref)
-            if org is None:
-                raise NotFound("Organization not found")
-            if not self._reaches(token, org):
-                raise Denied
-            return org
 
     def space_of(self, token: Token, org_ref: str | None) -> str:
         """Whose records a request reaches: `"user:<username>"` (the token's sandbox), or
