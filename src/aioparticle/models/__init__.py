@@ -9,6 +9,7 @@ from .devices import (
     CoreInfo,
     Device,
     DeviceImportResult,
+    DeviceProtection,
     FunctionResult,
     UnprotectResult,
     UpdatedDevice,
@@ -27,6 +28,7 @@ from .env_vars import (
     RenderedEnvVars,
 )
 from .events import Event
+from .groups import DeviceGroup, GroupsImpact, VersionCount
 from .integrations import Integration
 from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
@@ -73,9 +75,11 @@ __all__ = [
     "CoreInfo",
     "DataUsageDay",
     "Device",
+    "DeviceGroup",
     "DeviceImportResult",
     "DeviceLocation",
     "DeviceOsVersion",
+    "DeviceProtection",
     "EnvVar",
     "EnvVarChange",
     "EnvVarOp",
@@ -89,6 +93,7 @@ __all__ = [
     "FlashResult",
     "FleetDataUsage",
     "FunctionResult",
+    "GroupsImpact",
     "Ledger",
     "LedgerInstance",
     "LedgerInstanceVersion",
@@ -126,5 +131,6 @@ __all__ = [
     "UpdatedDevice",
     "User",
     "VariableValue",
+    "VersionCount",
     "Webhook",
 ]

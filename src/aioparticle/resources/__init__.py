@@ -23,6 +23,7 @@ from .products import (
     Products,
     ProductsConfig,
     ProductsFirmware,
+    ProductsGroups,
     ProductsLocations,
     ProductsTeam,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Products",
     "ProductsConfig",
     "ProductsFirmware",
+    "ProductsGroups",
     "ProductsLocations",
     "ProductsTeam",
     "SerialNumbers",

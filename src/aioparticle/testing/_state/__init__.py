@@ -40,6 +40,7 @@ from .devices import DeviceChanges, DevicesMixin, FakeDevice, FunctionCall, Vari
 from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
+from .groups import DEFAULT_GROUP_COLOR, FakeGroup, GroupsMixin
 from .ledgers import (
     LEDGER_SCOPES,
     LEDGER_SET_MODES,
@@ -86,6 +87,7 @@ __all__ = [
     "PLATFORMS",
     "PUBLIC_CLIENTS",
     "SIM_ACTIONS",
+    "DEFAULT_GROUP_COLOR",
     "CloudState",
     "CompileRequest",
     "Denied",
@@ -98,6 +100,7 @@ __all__ = [
     "FakeDevice",
     "FakeHook",
     "FakeFirmware",
+    "FakeGroup",
     "FakeLedger",
     "FakeLedgerInstance",
     "FakeLedgerVersion",
@@ -152,6 +155,7 @@ class CloudState(
     TeamsMixin,
     AuthMixin,
     UsersMixin,
+    GroupsMixin,
     DevicesMixin,
     SerialNumbersMixin,
     SimsMixin,
