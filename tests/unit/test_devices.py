@@ -1,10 +1,12 @@
 """Wire-level tests of `client.devices` (resources/devices.py): exact method, path, query, body
 and headers per call, typed results, and every check made before any request.
 
-The module has three parts, each opened by a `# ===` banner: the everyday operations (list, get,
+The module has four parts, each opened by a `# ===` banner: the everyday operations (list, get,
 updates, ping and claim, remove, variables and functions, retries); the less common ones (adding
 devices to a product, self-provisioning, claim codes, device unprotect, public keys and
-manufacturing backups); and one table of the bad input that every operation must refuse.
+manufacturing backups); the fleet operations (group membership, quarantine, forced updates,
+the extended import, the fleet fields of a device); and one table of the bad input that every
+operation must refuse.
 """
 
 from __future__ import annotations
@@ -1292,6 +1294,346 @@ async def test_download_manufacturing_backup_not_found_raises(
     assert len(api.calls) == 1
 
 
+# =========================================================================== fleet operations
+
+
+# --------------------------------------------------------------------------- group membership
+
+
+@PRODUCTS
+@pytest.mark.parametrize(
+    "groups", [["north", "beta_testers"], [], ("a-1",)], ids=["two", "none", "tuple"]
+)
+async def test_set_groups_replaces_the_memberships(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    groups: list[str],
+) -> None:
+    reply(api, {"id": DEV, "groups": list(groups), "updated_at": "2025-03-01T12:00:00.000Z"})
+
+    result = await client.devices.set_groups(DEV, groups, product=product)
+
+    check_request(
+        only_request(api), "PUT", f"{prefix}/devices/{DEV}", body={"groups": list(groups)}
+    )
+    assert isinstance(result, UpdatedDevice)
+    assert result.id == DEV
+    assert result.groups == list(groups)
+    assert result.updated_at == datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@PRODUCTS
+@pytest.mark.parametrize(
+    ("kwargs", "metadata"),
+    [
+        ({"add": ["north"]}, {"add": ["north"]}),
+        ({"remove": ["south", "blue"]}, {"remove": ["south", "blue"]}),
+        ({"add": ["north"], "remove": ["south"]}, {"add": ["north"], "remove": ["south"]}),
+    ],
+    ids=["add", "remove", "both"],
+)
+async def test_update_groups_sends_the_batch_action(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    kwargs: dict[str, list[str]],
+    metadata: dict[str, list[str]],
+) -> None:
+    reply(api, {"ok": True})
+
+    result = await client.devices.update_groups(
+        [DEV, "fedcba9876543210fedcba98"], product=product, **kwargs
+    )
+
+    check_request(
+        only_request(api),
+        "PUT",
+        f"{prefix}/devices",
+        body={
+            "action": "groups",
+            "devices": [DEV, "fedcba9876543210fedcba98"],
+            "metadata": metadata,
+        },
+    )
+    assert result is None
+
+
+async def test_update_groups_not_ok_raises_api_error(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"ok": False, "error": "device not in product"})
+
+    with pytest.raises(APIError, match="device not in product"):
+        await client.devices.update_groups([DEV], product=PRODUCT_ID, add=["north"])
+
+
+# --------------------------------------------------------------------------- quarantine
+
+
+@PRODUCTS
+@pytest.mark.parametrize(("quarantined", "wire"), [(True, b"true"), (False, b"false")])
+async def test_list_quarantined_and_serial_number_filters(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    quarantined: bool,
+    wire: bytes,
+) -> None:
+    reply(api, {"devices": [{"id": DEV, "quarantined": quarantined, "denied": False}]})
+
+    page = await client.devices.list(
+        product=product, quarantined=quarantined, serial_number="P046AB", per_page=10
+    )
+
+    check_request(
+        only_request(api),
+        "GET",
+        f"{prefix}/devices",
+        query=b"serialNumber=P046AB&quarantined=" + wire + b"&per_page=10",
+    )
+    assert [(d.id, d.quarantined, d.denied) for d in page] == [(DEV, quarantined, False)]
+
+
+@pytest.mark.parametrize(
+    "sort_attr", ["deviceName", "deviceId", "firmwareVersion", "lastConnection"]
+)
+async def test_list_accepts_the_documented_sort_attributes(
+    client: ParticleClient, api: respx.MockRouter, sort_attr: str
+) -> None:
+    reply(api, {"devices": []})
+
+    await client.devices.list(product=PRODUCT_ID, sort_attr=sort_attr)
+
+    check_request(
+        only_request(api),
+        "GET",
+        "/v1/products/4567/devices",
+        query=b"sortAttr=" + sort_attr.encode(),
+    )
+
+
+@PRODUCTS
+async def test_approve_posts_the_id_and_returns_the_import_result(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
+) -> None:
+    reply(api, IMPORT_RESULT)
+
+    result = await client.devices.approve(DEV, product=product)
+
+    check_request(only_request(api), "POST", f"{prefix}/devices", body={"id": DEV})
+    assert isinstance(result, DeviceImportResult)
+    assert result.updated_device_ids == [DEV, "fedcba9876543210fedcba98"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, {"ok": True}), (204, None), (200, [])],
+    ids=["ok-body", "no-body", "not-an-object"],
+)
+async def test_approve_accepts_any_success_answer(
+    client: ParticleClient, api: respx.MockRouter, status: int, body: Any
+) -> None:
+    reply(api, body, status=status)
+
+    result = await client.devices.approve(DEV, product=PRODUCT_ID)
+
+    assert isinstance(result, DeviceImportResult)
+    assert result.updated is None
+    assert result.updated_device_ids == []
+
+
+async def test_approve_is_not_retried_on_503(client: ParticleClient, api: respx.MockRouter) -> None:
+    reply(api, {"error": "unavailable"}, status=503)
+
+    with pytest.raises(InternalServerError):
+        await client.devices.approve(DEV, product=PRODUCT_ID)
+
+    assert len(api.calls) == 1
+
+
+@PRODUCTS
+@pytest.mark.parametrize("answer", [None, {"ok": True}], ids=["204", "ok-body"])
+async def test_deny_deletes_with_deny_true(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    answer: dict[str, bool] | None,
+) -> None:
+    reply(api, answer, status=204 if answer is None else 200)
+
+    result = await client.devices.deny(DEV, product=product)
+
+    check_request(only_request(api), "DELETE", f"{prefix}/devices/{DEV}", body={"deny": True})
+    assert result is None
+
+
+# --------------------------------------------------------------------------- forced updates
+
+
+@SCOPES
+@pytest.mark.parametrize(("args", "forced"), [((), True), ((True,), True), ((False,), False)])
+async def test_force_updates(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str | None,
+    prefix: str,
+    args: tuple[bool, ...],
+    forced: bool,
+) -> None:
+    reply(api, {"id": DEV, "firmware_updates_forced": forced})
+
+    result = await client.devices.force_updates(DEV, *args, product=product)
+
+    check_request(
+        only_request(api),
+        "PUT",
+        f"{prefix}/devices/{DEV}",
+        body={"firmware_updates_forced": forced},
+    )
+    assert result.firmware_updates_forced is forced
+
+
+# --------------------------------------------------------------------------- add (extended)
+
+
+@PRODUCTS
+@pytest.mark.parametrize(
+    ("kwargs", "body"),
+    [
+        ({"device_ids": [DEV, ICCID]}, {"ids": [DEV, ICCID]}),
+        ({"device_ids": (DEV,), "import_sims": True}, {"ids": [DEV], "import_sims": True}),
+        (
+            {"device_ids": [DEV], "import_sims": False, "claim_user": "ops@example.com"},
+            {"ids": [DEV], "import_sims": False, "claim_user": "ops@example.com"},
+        ),
+    ],
+    ids=["ids", "import-sims", "claim-user"],
+)
+async def test_add_many_ids_as_json(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    kwargs: dict[str, Any],
+    body: dict[str, Any],
+) -> None:
+    reply(api, {**IMPORT_RESULT, "protectedDeviceIds": ["cccccccccccccccccccccccc"]})
+
+    result = await client.devices.add(product=product, **kwargs)
+
+    check_request(only_request(api), "POST", f"{prefix}/devices", body=body)
+    assert result.updated == 2
+    assert result.protected_device_ids == ["cccccccccccccccccccccccc"]
+
+
+async def test_add_one_id_with_options(client: ParticleClient, api: respx.MockRouter) -> None:
+    reply(api, IMPORT_RESULT)
+
+    await client.devices.add(DEV, product=PRODUCT_ID, import_sims=True, claim_user="a@b.c")
+
+    check_request(
+        only_request(api),
+        "POST",
+        "/v1/products/4567/devices",
+        body={"id": DEV, "import_sims": True, "claim_user": "a@b.c"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fields"),
+    [
+        ({"import_sims": True}, {"import_sims": "true"}),
+        ({"import_sims": False}, {"import_sims": "false"}),
+        (
+            {"claim_user": "ops@example.com", "import_sims": True},
+            {"claim_user": "ops@example.com", "import_sims": "true"},
+        ),
+    ],
+    ids=["import-sims", "no-sims", "claim-user"],
+)
+async def test_add_file_sends_the_options_as_text_parts(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    kwargs: dict[str, Any],
+    fields: dict[str, str],
+) -> None:
+    reply(api, IMPORT_RESULT)
+
+    await client.devices.add(product=PRODUCT_ID, file=DEVICE_LIST, **kwargs)
+
+    check_upload(
+        only_request(api),
+        "POST",
+        "/v1/products/4567/devices",
+        fields=fields,
+        files=[("file", "file", DEVICE_LIST)],
+    )
+
+
+# --------------------------------------------------------------------------- device fields
+
+
+async def test_get_parses_the_fleet_fields(client: ParticleClient, api: respx.MockRouter) -> None:
+    reply(
+        api,
+        {
+            "id": DEV,
+            "quarantined": True,
+            "denied": False,
+            "firmware_updates_enabled": True,
+            "firmware_updates_forced": False,
+            "mobile_secret": "S3CR3T-MOBILE",
+            "device_protection": {"status": "active"},
+            "pinned_build_target": "5.8.0",
+            "default_build_target": "5.9.0",
+            "targeted_firmware_release_version": 7,
+        },
+    )
+
+    device = await client.devices.get(DEV, product=PRODUCT_ID)
+
+    assert device.model_extra == {}
+    assert device.quarantined is True
+    assert device.denied is False
+    assert device.firmware_updates_enabled is True
+    assert device.firmware_updates_forced is False
+    assert device.device_protection is not None
+    assert device.device_protection.status == "active"
+    assert device.pinned_build_target == "5.8.0"
+    assert device.default_build_target == "5.9.0"
+    assert device.targeted_firmware_release_version == 7
+    assert device.mobile_secret is not None
+    assert device.mobile_secret.get_secret_value() == "S3CR3T-MOBILE"
+    assert "S3CR3T" not in repr(device)
+    assert "S3CR3T" not in str(device)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "instead"),
+    [
+        ("connected", True, "online"),
+        ("last_iccid", ICCID, "iccid"),
+        ("current_build_target", "5.8.0", "system_firmware_version"),
+    ],
+)
+async def test_deprecated_fields_parse_quietly_and_warn_when_read(
+    client: ParticleClient, api: respx.MockRouter, field: str, value: object, instead: str
+) -> None:
+    reply(api, {"id": DEV, field: value})
+
+    device = await client.devices.get(DEV)  # no warning while parsing (warnings are errors)
+
+    assert device.model_extra == {}
+    assert device.model_dump()[field] == value
+    with pytest.warns(DeprecationWarning, match=rf"Device\.{instead}"):
+        assert getattr(device, field) == value
+
+
 # =========================================================================== bad input
 
 
@@ -1366,6 +1708,10 @@ DEVICE_ID_CALLS: dict[str, OpenCall] = {
     "download_manufacturing_backup-to": lambda c, dev: c.devices.download_manufacturing_backup(
         dev, to="unused-backup.zip"
     ),
+    "set_groups": lambda c, dev: c.devices.set_groups(dev, ["north"], product=PRODUCT_ID),
+    "deny": lambda c, dev: c.devices.deny(dev, product=PRODUCT_ID),
+    "force_updates": lambda c, dev: c.devices.force_updates(dev),
+    "force_updates-product": lambda c, dev: c.devices.force_updates(dev, False, product=SLUG),
 }
 
 #: Variable and function names, with the name left open.
@@ -1393,6 +1739,7 @@ PRODUCT_CALLS: dict[str, OpenCall] = {
     "set_development": lambda c, p: c.devices.set_development(DEV, product=p),
     "lock_firmware": lambda c, p: c.devices.lock_firmware(DEV, 3, product=p),
     "unlock_firmware": lambda c, p: c.devices.unlock_firmware(DEV, product=p),
+    "force_updates": lambda c, p: c.devices.force_updates(DEV, product=p),
 }
 BAD_PRODUCTS = [-1, True, "", "a/b", "..", "events\n", 1.5]
 #: The everyday operations that exist only in a product (so `product=None` is refused).
@@ -1403,6 +1750,11 @@ MEMBERSHIP_CALLS: dict[str, OpenCall] = {
     "add": lambda c, p: c.devices.add(DEV, product=p),
     "add-file": lambda c, p: c.devices.add(product=p, file=DEVICE_LIST),
     "provision": lambda c, p: c.devices.provision(product=p),
+    "add-ids": lambda c, p: c.devices.add(product=p, device_ids=[DEV]),
+    "approve": lambda c, p: c.devices.approve(DEV, product=p),
+    "deny": lambda c, p: c.devices.deny(DEV, product=p),
+    "set_groups": lambda c, p: c.devices.set_groups(DEV, ["north"], product=p),
+    "update_groups": lambda c, p: c.devices.update_groups([DEV], product=p, add=["north"]),
 }
 #: Claim codes and unprotect, with the (optional) product left open.
 SCOPED_CALLS: dict[str, OpenCall] = {
@@ -1434,6 +1786,9 @@ PRODUCT_ONLY_LIST_OPTIONS: list[dict[str, Any]] = [
     {"sort_dir": "asc"},
     {"page": 1},
     {"per_page": 10},
+    {"quarantined": True},
+    {"quarantined": False},
+    {"serial_number": "P046"},
 ]
 BAD_LIST_OPTIONS: list[dict[str, Any]] = [
     {"product": PRODUCT_ID, "sort_dir": "up"},
@@ -1445,6 +1800,10 @@ BAD_LIST_OPTIONS: list[dict[str, Any]] = [
     {"product": PRODUCT_ID, "per_page": True},
     {"product": PRODUCT_ID, "device_id": ""},
     {"product": PRODUCT_ID, "device_name": "a\nb"},
+    {"product": PRODUCT_ID, "quarantined": "true"},
+    {"product": PRODUCT_ID, "quarantined": 1},
+    {"product": PRODUCT_ID, "serial_number": ""},
+    {"product": PRODUCT_ID, "serial_number": "a\x00b"},
     {"page": 0},
     {"per_page": 0},
     *({"product": bad} for bad in BAD_PRODUCTS),
@@ -1557,6 +1916,90 @@ BAD_INPUT = [
         lambda c: c.devices.add(DEV, product=PRODUCT_ID, file=DEVICE_LIST),
     ),
     bad_input("add-neither-id-nor-file", lambda c: c.devices.add(product=PRODUCT_ID)),
+    bad_input("add-id-and-ids", lambda c: c.devices.add(DEV, product=PRODUCT_ID, device_ids=[DEV])),
+    bad_input(
+        "add-ids-and-file",
+        lambda c: c.devices.add(product=PRODUCT_ID, device_ids=[DEV], file=DEVICE_LIST),
+    ),
+    *bad_input_grid(
+        {
+            "add-ids": lambda c, ids: c.devices.add(product=PRODUCT_ID, device_ids=ids),
+            "update_groups-ids": lambda c, ids: c.devices.update_groups(
+                ids, product=PRODUCT_ID, add=["north"]
+            ),
+        },
+        [DEV, [], [DEV, ""], [DEV, "a\nb"], [DEV, 5], [DEV, "x" * 257]],
+        ["bare-str", "empty", "empty-id", "newline", "int", "too-long"],
+    ),
+    *bad_input_grid(
+        {
+            "add-import_sims": lambda c, v: c.devices.add(DEV, product=1, import_sims=v),
+            "add-file-import_sims": lambda c, v: c.devices.add(
+                product=1, file=DEVICE_LIST, import_sims=v
+            ),
+        },
+        ["true", 1],
+    ),
+    *bad_input_grid(
+        {
+            "add-claim_user": lambda c, v: c.devices.add(DEV, product=1, claim_user=v),
+            "add-file-claim_user": lambda c, v: c.devices.add(
+                product=1, file=DEVICE_LIST, claim_user=v
+            ),
+        },
+        ["", "a\nb", 5],
+    ),
+    *bad_input_grid(
+        {"approve": lambda c, bad: c.devices.approve(bad, product=PRODUCT_ID)},
+        BAD_BODY_IDS,
+        BAD_BODY_ID_NAMES,
+        prefix="body-id",
+    ),
+    # group membership: names of lowercase letters, digits, "-" and "_", in real sequences
+    *bad_input_grid(
+        {
+            "set_groups": lambda c, name: c.devices.set_groups(DEV, [name], product=PRODUCT_ID),
+            "update_groups-add": lambda c, name: c.devices.update_groups(
+                [DEV], product=PRODUCT_ID, add=["north", name]
+            ),
+            "update_groups-remove": lambda c, name: c.devices.update_groups(
+                [DEV], product=PRODUCT_ID, remove=[name]
+            ),
+        },
+        ["", "North", "a b", "a/b", "a,b", "é", "a\nb", "x" * 257, None, 5],
+        [
+            "empty",
+            "uppercase",
+            "space",
+            "slash",
+            "comma",
+            "accent",
+            "newline",
+            "too-long",
+            "None",
+            "int",
+        ],
+        prefix="group-name",
+    ),
+    bad_input("set_groups-bare-str", lambda c: c.devices.set_groups(DEV, "north", product=1)),
+    bad_input("set_groups-None", lambda c: c.devices.set_groups(DEV, None, product=1)),
+    bad_input("update_groups-nothing", lambda c: c.devices.update_groups([DEV], product=1)),
+    bad_input(
+        "update_groups-add-bare-str",
+        lambda c: c.devices.update_groups([DEV], product=1, add="north"),
+    ),
+    bad_input(
+        "update_groups-remove-empty",
+        lambda c: c.devices.update_groups([DEV], product=1, remove=[]),
+    ),
+    bad_input(
+        "update_groups-add-empty",
+        lambda c: c.devices.update_groups([DEV], product=1, add=[], remove=["north"]),
+    ),
+    *bad_input_grid(
+        {"force_updates": lambda c, v: c.devices.force_updates(DEV, v)},
+        ["true", 1, None],
+    ),
     *bad_input_grid(
         {"add-file": lambda c, file: c.devices.add(product=PRODUCT_ID, file=file)},
         ["devices.txt", 5, io.StringIO("text mode")],

@@ -34,7 +34,18 @@ pytestmark = pytest.mark.anyio
             "/v1/products/my-fleet/events",
             {"name": "door/open", "private": True},
         ),
+        (
+            {"data": "left", "product": 4567, "as_device": "0123456789abcdef01234567"},
+            "/v1/products/4567/events",
+            {
+                "name": "door/open",
+                "data": "left",
+                "private": True,
+                "as_device_id": "0123456789abcdef01234567",
+            },
+        ),
     ],
+    ids=["sandbox", "sandbox-options", "product-id", "product-slug", "product-as-device"],
 )
 async def test_publish_wire_shape(
     client: ParticleClient,
@@ -133,6 +144,15 @@ BAD_INPUT = [
     bad_input("publish-ttl-bool", lambda c: c.events.publish("ok", ttl=True)),
     bad_input("publish-private-str", lambda c: c.events.publish("ok", private="yes")),
     bad_input("publish-product-slash", lambda c: c.events.publish("ok", product="a/b")),
+    bad_input(
+        "publish-as_device-needs-product",
+        lambda c: c.events.publish("ok", as_device="0123456789abcdef01234567"),
+    ),
+    *bad_input_grid(
+        {"publish-as_device": lambda c, dev: c.events.publish("ok", product=1, as_device=dev)},
+        ["", "a\nb", "x" * 257, 5],
+        ["empty", "newline", "too-long", "int"],
+    ),
     # `stream()` refuses when called, before it connects
     *bad_input_grid(
         {"stream": lambda c, kwargs: c.events.stream(**kwargs)}, BAD_STREAM_SCOPES, eager={"stream"}

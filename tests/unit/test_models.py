@@ -33,8 +33,8 @@ def _models(value: object) -> list[BaseModel]:
     found: list[BaseModel] = []
     if isinstance(value, BaseModel):
         found.append(value)
-        for name in type(value).model_fields:
-            found.extend(_models(getattr(value, name)))
+        for field_value in vars(value).values():  # not getattr: deprecated fields warn
+            found.extend(_models(field_value))
     elif isinstance(value, (list, tuple)):
         for item in value:
             found.extend(_models(item))

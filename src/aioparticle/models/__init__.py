@@ -10,6 +10,7 @@ from .devices import (
     CoreInfo,
     Device,
     DeviceImportResult,
+    DeviceProtection,
     FunctionResult,
     UnprotectResult,
     UpdatedDevice,
@@ -50,6 +51,7 @@ from .env_vars import (
     RenderedEnvVars,
 )
 from .events import Event
+from .groups import DeviceGroup, GroupsImpact, VersionCount
 from .integrations import Integration
 from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
@@ -116,11 +118,13 @@ __all__ = [
     "CoreInfo",
     "DataUsageDay",
     "Device",
+    "DeviceGroup",
     "DeviceImportResult",
     "DeviceLocation",
     "DeviceOsVersion",
     "DeviceVitals",
     "DeviceVitalsRecord",
+    "DeviceProtection",
     "EnvVar",
     "EnvVarChange",
     "EnvVarOp",
@@ -136,6 +140,7 @@ __all__ = [
     "FleetDataUsage",
     "FunctionResult",
     "IntegrationMetric",
+    "GroupsImpact",
     "Ledger",
     "LedgerInstance",
     "LedgerInstanceVersion",
@@ -195,5 +200,6 @@ __all__ = [
     "VitalsServicePublish",
     "VitalsSignal",
     "VitalsSystem",
+    "VersionCount",
     "Webhook",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from ._base import ParticleModel, UTCDateTime
 
@@ -12,6 +12,7 @@ __all__ = [
     "CoreInfo",
     "Device",
     "DeviceImportResult",
+    "DeviceProtection",
     "FunctionResult",
     "UnprotectResult",
     "UpdatedDevice",
@@ -19,11 +20,23 @@ __all__ = [
 ]
 
 
+class DeviceProtection(ParticleModel):
+    """Whether a product device is protected (`status`, such as `"active"`)."""
+
+    status: str | None = None
+
+
 class Device(ParticleModel):
     """A device, as listed (`devices.list`) or in full detail (`devices.get`).
 
     List items carry the summary fields; `get` adds `functions`, `variables`, firmware and
     fleet fields. Anything the cloud omits is `None` (or empty).
+
+    Product devices also say whether they wait in quarantine (`quarantined`) or were denied
+    (`denied`). `mobile_secret` is a credential: a `SecretStr`, left out of `repr`.
+    `connected`, `last_iccid` and `current_build_target` are deprecated by Particle (use
+    `online`, `iccid` and `system_firmware_version`): they still parse, and reading them
+    warns with a `DeprecationWarning`.
     """
 
     id: str
@@ -31,12 +44,13 @@ class Device(ParticleModel):
     platform_id: int | None = None
     product_id: int | None = None
     online: bool = False
-    connected: bool | None = None
+    connected: bool | None = Field(default=None, deprecated="use Device.online")
     cellular: bool | None = None
     status: str | None = None
     notes: str | None = None
     serial_number: str | None = None
     iccid: str | None = None
+    last_iccid: str | None = Field(default=None, deprecated="use Device.iccid")
     imei: str | None = None
     mac_wifi: str | None = None
     last_app: str | None = None
@@ -46,7 +60,9 @@ class Device(ParticleModel):
     functions: list[str] = Field(default_factory=list)
     variables: dict[str, str] = Field(default_factory=dict)
     system_firmware_version: str | None = None
-    current_build_target: str | None = None
+    current_build_target: str | None = Field(
+        default=None, deprecated="use Device.system_firmware_version"
+    )
     default_build_target: str | None = None
     pinned_build_target: str | None = None
     firmware_version: int | None = None
@@ -60,6 +76,8 @@ class Device(ParticleModel):
     denied: bool | None = None
     owner: str | None = None
     groups: list[str] = Field(default_factory=list)
+    mobile_secret: SecretStr | None = Field(default=None, repr=False)
+    device_protection: DeviceProtection | None = None
 
 
 class UpdatedDevice(ParticleModel):
@@ -72,6 +90,8 @@ class UpdatedDevice(ParticleModel):
     development: bool | None = None
     desired_firmware_version: int | None = None
     product_id: int | None = None
+    groups: list[str] | None = None
+    firmware_updates_forced: bool | None = None
     updated_at: UTCDateTime | None = None
 
 
@@ -115,7 +135,8 @@ class ClaimResult(ParticleModel):
 
 
 class DeviceImportResult(ParticleModel):
-    """The outcome of adding devices to a product (one id, or a file listing many)."""
+    """The outcome of adding devices to a product (one id, many, or a file listing many) or of
+    approving a quarantined device."""
 
     ok: bool | None = None
     updated: int | None = None
@@ -123,6 +144,7 @@ class DeviceImportResult(ParticleModel):
     existing_device_ids: list[str] = Field(default_factory=list, alias="existingDeviceIds")
     non_member_device_ids: list[str] = Field(default_factory=list, alias="nonmemberDeviceIds")
     invalid_device_ids: list[str] = Field(default_factory=list, alias="invalidDeviceIds")
+    protected_device_ids: list[str] = Field(default_factory=list, alias="protectedDeviceIds")
 
 
 class ClaimCode(ParticleModel):

@@ -18,6 +18,9 @@ __all__ = [
     "device_segment",
     "flag",
     "date_window",
+    "group_name",
+    "group_names",
+    "hex_color",
     "iccid_segment",
     "iso_datetime",
     "lat_lng",
@@ -141,3 +144,38 @@ def aware_datetime(value: object, what: str) -> str:
     if isinstance(value, datetime):
         return _iso(value, what)
     raise InvalidArgumentError(f"{what} must be an aware datetime or a str")
+
+
+#: What a device group name may contain.
+_GROUP_NAME = re.compile(r"[a-z0-9_-]+")
+#: Longest device group name accepted.
+MAX_GROUP_NAME_LENGTH = 256
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def group_name(value: object, what: str = "group name") -> str:
+    """A device group name: lowercase letters, digits, `-` and `_` only (safe in a path)."""
+    text = check_text(value, what, max_length=MAX_GROUP_NAME_LENGTH)
+    if not _GROUP_NAME.fullmatch(text):
+        raise InvalidArgumentError(
+            f"{what} may contain only lowercase letters, digits, '-' and '_', got {text!r}"
+        )
+    return text
+
+
+def group_names(values: object, what: str = "groups", *, allow_empty: bool = False) -> list[str]:
+    """A sequence (not a bare `str`) of device group names; empty only with `allow_empty`."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise InvalidArgumentError(f"{what} must be a sequence of group names, not a str")
+    names = [group_name(v, f"an item of {what}") for v in values]
+    if not names and not allow_empty:
+        raise InvalidArgumentError(f"{what} must not be empty")
+    return names
+
+
+def hex_color(value: object, what: str = "color") -> str:
+    """A color as `#rrggbb` hex digits."""
+    text = check_text(value, what, max_length=7)
+    if not _COLOR.fullmatch(text):
+        raise InvalidArgumentError(f"{what} must be '#rrggbb' (hex digits), got {text!r}")
+    return text

@@ -1,9 +1,10 @@
-"""Devices: listing, details, updates, cloud variables and functions, product fleet operations."""
+"""Devices: listing, details, updates, cloud variables and functions, product fleet operations
+(group membership, quarantine)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
@@ -12,7 +13,7 @@ from pydantic import TypeAdapter
 from .._exceptions import InvalidArgumentError
 from .._files import file_part
 from .._pagination import AsyncPaginator, Page, page_parser, page_size
-from .._parsing import parse_ack, parse_adapter, parse_model
+from .._parsing import parse_ack, parse_adapter, parse_json, parse_model
 from .._paths import (
     MAX_FUNCTION_ARG_LENGTH,
     MAX_ID_LENGTH,
@@ -38,7 +39,9 @@ from ._checks import (
     device_segment,
     flag,
     free_text,
+    group_names,
     iccid_segment,
+    name_list,
     org_prefix,
     positive_int,
 )
@@ -85,6 +88,14 @@ _parse_ping = parse_model(_Ping)
 _parse_import = parse_model(DeviceImportResult)
 _parse_claim_code = parse_model(ClaimCode)
 _parse_unprotect = parse_model(UnprotectResult)
+
+
+def _parse_import_leniently(content: bytes) -> DeviceImportResult:
+    # Particle's reference shows no answer for approving a quarantined device: take an import
+    # result if one comes, and an empty one for anything else (no body, `{"ok": true}`, ...).
+    body = parse_json(content)
+    return DeviceImportResult.model_validate(body if isinstance(body, dict) else {})
+
 
 #: Longest public key (PEM text) accepted.
 MAX_PUBLIC_KEY_LENGTH = 16_384
@@ -164,13 +175,22 @@ class Devices(Resource):
         sort_dir: Literal["asc", "desc"] | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        quarantined: bool | None = None,
+        serial_number: str | None = None,
     ) -> AsyncPaginator[Device]:
         """List devices: `await` for the first page, `async for` for every device.
 
         In user scope the cloud returns every device in one page and honours no filter, so
         the filters and `page`/`per_page` raise `ValueError` without `product=`.
+
+        Product filters: `device_id` (prefix), `device_name` and `serial_number` (partial
+        match), `groups` (any of them), `quarantined` (`True`: only the devices waiting in
+        quarantine). `sort_attr` is one of Particle's documented `deviceName`, `deviceId`,
+        `firmwareVersion`, `lastConnection` (other values are passed on as given).
+        The page size is sent as `per_page`, as every Particle client sends it; Particle's
+        reference documents this listing's key as `perPage`.
         """
-        filters: dict[str, str | int | None] = {
+        filters: dict[str, str | int | bool | None] = {
             "deviceId": None
             if device_id is None
             else check_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
@@ -182,6 +202,10 @@ class Devices(Resource):
             if sort_attr is None
             else check_text(sort_attr, "sort_attr", max_length=64),
             "sortDir": None if sort_dir is None else _sort_dir(sort_dir),
+            "serialNumber": None
+            if serial_number is None
+            else check_text(serial_number, "serial_number", max_length=MAX_ID_LENGTH),
+            "quarantined": None if quarantined is None else flag(quarantined, "quarantined"),
             "per_page": None if per_page is None else page_size(per_page),
         }
         if page is not None:
@@ -271,6 +295,11 @@ class Devices(Resource):
         body: dict[str, JSONValue] = {} if deny is None else {"deny": flag(deny, "deny")}
         await self._request("DELETE", path, json=body, parse=parse_ack)
 
+    async def deny(self, device_id: str, *, product: ProductRef) -> None:
+        """Deny a device waiting in the product's quarantine: it is removed and may not join
+        again (the same request as `remove(device_id, product=..., deny=True)`)."""
+        await self.remove(device_id, product=self._require_product(product), deny=True)
+
     async def get_variable(
         self, device_id: str, name: str, *, product: ProductRef | None = None
     ) -> VariableValue:
@@ -356,22 +385,101 @@ class Devices(Resource):
         device_id: str | None = None,
         *,
         product: ProductRef,
+        device_ids: Sequence[str] | None = None,
         file: FileInput | None = None,
+        import_sims: bool | None = None,
+        claim_user: str | None = None,
     ) -> DeviceImportResult:
-        """Add a device to a product (or approve a quarantined one).
+        """Add devices to a product (or approve a quarantined one).
 
-        Pass one device id (or serial number, IMEI or ICCID), or `file=`: a one-column list of
-        many, uploaded as the multipart part `file`.
+        Pass exactly one of: one device id (or serial number, IMEI or ICCID), `device_ids=`
+        (many, sent as a JSON array), or `file=` (a one-column list of many, uploaded as the
+        multipart part `file`). `import_sims=True` also imports their SIM cards;
+        `claim_user=` (the e-mail of a team member) claims them for that user.
         """
         product = self._require_product(product)
-        path = f"{scope_prefix(product)}/devices"
-        if (device_id is None) == (file is None):
-            raise InvalidArgumentError("add() takes either a device_id or file=, not both")
-        if file is None:
+        given = [device_id is not None, device_ids is not None, file is not None]
+        if given.count(True) != 1:
+            raise InvalidArgumentError(
+                "add() takes exactly one of a device_id, device_ids= or file="
+            )
+        options: dict[str, JSONValue] = {}
+        if import_sims is not None:
+            options["import_sims"] = flag(import_sims, "import_sims")
+        if claim_user is not None:
+            options["claim_user"] = check_text(claim_user, "claim_user", max_length=MAX_ID_LENGTH)
+        if file is not None:
+            path = f"{scope_prefix(product)}/devices"
+            fields = {
+                key: ("true" if value else "false") if isinstance(value, bool) else str(value)
+                for key, value in options.items()
+            }
+            part = file_part("file", file, default_filename="file", what="file")
+            return await self._request(
+                "POST", path, data=fields or None, parts=[part], parse=_parse_import
+            )
+        body: dict[str, JSONValue]
+        if device_ids is not None:
+            body = {"ids": list(name_list(device_ids, "device_ids", max_length=MAX_ID_LENGTH))}
+        else:
             body = {"id": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH)}
-            return await self._request("POST", path, json=body, parse=_parse_import)
-        part = file_part("file", file, default_filename="file", what="file")
-        return await self._request("POST", path, parts=[part], parse=_parse_import)
+        return await self._import(product, {**body, **options}, parse=_parse_import)
+
+    async def approve(self, device_id: str, *, product: ProductRef) -> DeviceImportResult:
+        """Approve a device waiting in the product's quarantine: it joins the product (the same
+        request as `add(device_id, product=...)`).
+
+        Particle's reference shows no answer body for this call: an import result is parsed
+        if one comes, and any other 2xx answer gives an empty `DeviceImportResult`.
+        """
+        product = self._require_product(product)
+        body: dict[str, JSONValue] = {
+            "id": check_text(device_id, "device_id", max_length=MAX_ID_LENGTH)
+        }
+        return await self._import(product, body, parse=_parse_import_leniently)
+
+    async def set_groups(
+        self, device_id: str, groups: Sequence[str], *, product: ProductRef
+    ) -> UpdatedDevice:
+        """Set the groups of a product device. Absolute: the device leaves every group not
+        listed (`[]` removes it from all); names the product does not have yet are created."""
+        product = self._require_product(product)
+        body: dict[str, JSONValue] = {"groups": list(group_names(groups, allow_empty=True))}
+        return await self._put(device_id, body, product=product)
+
+    async def update_groups(
+        self,
+        device_ids: Sequence[str],
+        *,
+        product: ProductRef,
+        add: Sequence[str] | None = None,
+        remove: Sequence[str] | None = None,
+    ) -> None:
+        """Add many product devices to groups (`add`) and/or take them out of groups
+        (`remove`), keeping their other memberships."""
+        product = self._require_product(product)
+        ids = name_list(device_ids, "device_ids", max_length=MAX_ID_LENGTH)
+        metadata: dict[str, JSONValue] = {}
+        if add is not None:
+            metadata["add"] = list(group_names(add, "add"))
+        if remove is not None:
+            metadata["remove"] = list(group_names(remove, "remove"))
+        if not metadata:
+            raise InvalidArgumentError("update_groups() needs add= or remove= (or both)")
+        body: dict[str, JSONValue] = {
+            "action": "groups",
+            "devices": list(ids),
+            "metadata": metadata,
+        }
+        await self._request("PUT", f"{scope_prefix(product)}/devices", json=body, parse=parse_ack)
+
+    async def force_updates(
+        self, device_id: str, forced: bool = True, *, product: ProductRef | None = None
+    ) -> UpdatedDevice:
+        """Force-enable over-the-air updates on a device (`forced=False` lets the device's
+        firmware decide again)."""
+        body = {"firmware_updates_forced": flag(forced, "forced")}
+        return await self._put(device_id, body, product=product)
 
     async def provision(self, *, product: ProductRef) -> Device:
         """Create a new device in a product that allows self-provisioning."""
@@ -478,6 +586,17 @@ class Devices(Resource):
         `Path` written when `to=` is given. `progress(received, total)` follows the download."""
         path = f"/v1/devices/{_device(device_id)}/backup_files"
         return await self._download("PUT", path, to=to, progress=progress)
+
+    async def _import(
+        self,
+        product: ProductRef,
+        body: dict[str, JSONValue],
+        *,
+        parse: Callable[[bytes], DeviceImportResult],
+    ) -> DeviceImportResult:
+        return await self._request(
+            "POST", f"{scope_prefix(product)}/devices", json=body, parse=parse
+        )
 
     async def _put(
         self,

@@ -9,7 +9,14 @@ from urllib.parse import quote
 from .._exceptions import InvalidArgumentError
 from .._hub import EventHub
 from .._parsing import parse_ack
-from .._paths import check_text, event_name, product_segment, scope_prefix, segment
+from .._paths import (
+    MAX_ID_LENGTH,
+    check_text,
+    event_name,
+    product_segment,
+    scope_prefix,
+    segment,
+)
 from .._sse import DEFAULT_MAX_FRAME_BYTES, MalformedFrame
 from .._stream import DEFAULT_BUFFER, DEFAULT_IDLE_TIMEOUT, EventStream, Reconnect
 from ._base import Resource
@@ -155,9 +162,14 @@ class Events(Resource):
         private: bool = True,
         ttl: int | None = None,
         product: ProductRef | None = None,
+        as_device: str | None = None,
     ) -> None:
         """Publish an event: a name of 1-64 printable ASCII characters without spaces, not
-        starting with `spark`; data up to 1024 bytes of UTF-8. Not retried once sent."""
+        starting with `spark`; data up to 1024 bytes of UTF-8. Not retried once sent.
+
+        With `product=`, `as_device=` publishes the event as coming from that device of the
+        product (the cloud refuses a device outside it).
+        """
         event_name(name)
         if name.lower().startswith("spark"):
             raise InvalidArgumentError("event names starting with 'spark' are reserved")
@@ -178,5 +190,11 @@ class Events(Resource):
             if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
                 raise InvalidArgumentError("ttl must be an int >= 0 (seconds)")
             body["ttl"] = ttl
+        if as_device is not None:
+            if product is None:
+                raise InvalidArgumentError(
+                    "as_device= is only honoured in product scope: pass product="
+                )
+            body["as_device_id"] = check_text(as_device, "as_device", max_length=MAX_ID_LENGTH)
         path = f"{scope_prefix(product)}/{'events' if product is not None else 'devices/events'}"
         await self._request("POST", path, json=body, parse=parse_ack, idempotent=False)

@@ -140,6 +140,28 @@ class LocalCloud(CloudState):
     with a digit; others are refused with 400). Their values are stored and never answered
     over HTTP: `read_secret(name, org=...)` gives a test the value, as a use in the cloud
     would, and stamps `last_accessed_at`.
+
+    Device groups live per product in `device_groups`; a name a product device carries
+    (`add_device(groups=[...])`, `FakeDevice.groups`) is a group of its product, created with
+    `DEFAULT_GROUP_COLOR` when first seen. Creating answers 201 and deleting 204 (the devices
+    lose the membership); renaming moves the membership along. A device's `PUT {groups}`
+    replaces its memberships (unknown names become groups) and the collection's
+    `PUT {action: "groups"}` adds and removes them for many devices; the product device list's
+    `groups` filter reads the same memberships. The impact of releasing a firmware version
+    counts, by the version they run, the devices of the groups (or, with `product_default`,
+    of the product) that run another version and are neither development devices nor locked
+    to a version; it answers wrapped in `devices`. `fw_version` of a group is the version
+    last released to it.
+
+    A device added with `add_device(..., product=..., quarantined=True)` waits in its
+    product's quarantine: the product's device list shows it (`quarantined=true` shows only
+    such devices, `false` none of them), but no group's `device_count` or impact counts it and
+    it cannot publish. `POST {id}` (or `{ids}`,
+    or a multipart `file` listing ids, serial numbers or ICCIDs; `claim_user` a team member
+    who then owns them) approves it or adds a device in no product, answering the import
+    result; `DELETE {deny: true}` marks it `denied`, takes it out of the product and answers
+    204. `firmware_updates_forced` set by a device `PUT` is stored and echoed. A product
+    publish with `as_device_id` comes from that device of the product (403 for any other).
     """
 
     def __init__(

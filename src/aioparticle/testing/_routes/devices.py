@@ -1,4 +1,5 @@
-"""Devices: listing, claiming, updating and removing them, variables, functions, pings, flashing."""
+"""Devices: listing, claiming, updating and removing them, variables, functions, pings, flashing;
+adding devices to a product (and approving quarantined ones)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,50 @@ async def list_product_devices(request: Request) -> Response:
         descending=query.get("sortDir") == "desc",
         page=page,
         per_page=per_page,
+        quarantined=_query_flag(query.get("quarantined")),
+        serial_number=query.get("serialNumber"),
     )
     return json_response({"devices": devices, "meta": page_meta(page, per_page, total)})
+
+
+def _query_flag(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise bad_request("quarantined must be true or false")
+    return value == "true"
+
+
+async def import_devices(request: Request) -> Response:
+    """Add devices to the product (`id`, `ids`, or a `file` listing them one a line), or
+    approve quarantined ones; `claim_user` (body, form or query) claims them."""
+    product, _ = product_of(request)
+    claim_user = request.query_params.get("claim_user")
+    if content_type(request) == "multipart/form-data":
+        files, fields = uploads(await read_form(request))
+        listing = next((f for f in files if f.part == "file"), None)
+        if listing is None:
+            raise bad_request("Missing required field: file")
+        try:
+            text = listing.data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("The file must be text, one device a line") from None
+        refs = [line.strip() for line in text.splitlines() if line.strip()]
+        claim_user = fields.get("claim_user", claim_user)
+    else:
+        body = await read_body(request)
+        if "ids" in body:
+            ids = body["ids"]
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise bad_request("ids must be a list of device ids")
+            refs = list(ids)
+        elif isinstance(body.get("id"), str) and body["id"]:
+            refs = [body["id"]]
+        else:
+            raise bad_request("Provide id, ids or a file")
+        if isinstance(body.get("claim_user"), str):
+            claim_user = body["claim_user"]
+    return json_response(cloud(request).import_devices(product, refs, claim_user=claim_user))
 
 
 async def get_device(request: Request) -> Response:
@@ -63,6 +106,11 @@ async def update_device(request: Request) -> Response:
     body = await read_body(request)
     if "app" in body:
         return _flash(request, device, token, product, files=(), fields={}, app=str(body["app"]))
+    if "groups" in body and product is not None:
+        groups = body["groups"]
+        if not isinstance(groups, list):
+            raise bad_request("groups must be a list of group names")
+        return json_response(cloud(request).set_device_groups(device, groups))
     changes: DeviceChanges = {}
     if "name" in body:
         name = body["name"]
@@ -78,6 +126,11 @@ async def update_device(request: Request) -> Response:
             changes["development"] = bool(body["development"])
         if "desired_firmware_version" in body:
             changes["desired_firmware_version"] = body["desired_firmware_version"]
+    if "firmware_updates_forced" in body:
+        forced = body["firmware_updates_forced"]
+        if not isinstance(forced, bool):
+            raise bad_request("firmware_updates_forced must be a boolean")
+        changes["firmware_updates_forced"] = forced
     flash = product is not None and bool(body.get("flash"))
     return json_response(cloud(request).update_device(device, changes, flash=flash))
 
@@ -106,9 +159,10 @@ def _flash(
 async def remove_device(request: Request) -> Response:
     device, _, product = device_of(request)
     body = await read_body(request)
-    cloud(request).remove_device(
-        device, product_scope=product is not None, deny=bool(body.get("deny"))
-    )
+    deny = product is not None and body.get("deny") in (True, "true")
+    cloud(request).remove_device(device, product_scope=product is not None, deny=deny)
+    if deny:
+        return Response(status_code=204)
     return json_response({"ok": True})
 
 
@@ -169,6 +223,7 @@ ROUTES = [
     Route("/v1/devices/{device}/{name}", call_function, methods=["POST"]),
     # product scope
     Route("/v1/products/{product}/devices", list_product_devices, methods=["GET"]),
+    Route("/v1/products/{product}/devices", import_devices, methods=["POST"]),
     Route("/v1/products/{product}/devices/{device}", get_device, methods=["GET"]),
     Route("/v1/products/{product}/devices/{device}", update_device, methods=["PUT"]),
     Route("/v1/products/{product}/devices/{device}", remove_device, methods=["DELETE"]),

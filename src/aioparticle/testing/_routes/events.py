@@ -98,6 +98,13 @@ async def publish(request: Request) -> Response:
         raise HttpError(400, {"ok": False, "error": "Event name is required"})
     private = body.get("private", True) not in (False, "false")
     ttl = int(body.get("ttl") or 60)
+    as_device = body.get("as_device_id")
+    if as_device is not None and product is not None:
+        if not isinstance(as_device, str) or not as_device:
+            raise HttpError(400, {"ok": False, "error": "as_device_id must be a device id"})
+        data = str(body.get("data") or "")
+        cloud(request).publish_as_device(product, as_device, name, data, ttl=ttl, private=private)
+        return json_response({"ok": True})
     cloud(request).publish(
         name,
         str(body.get("data") or ""),

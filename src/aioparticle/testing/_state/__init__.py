@@ -42,6 +42,7 @@ from .diagnostics import DIAGNOSTICS_EVENT, DiagnosticsMixin, VitalsRecord, defa
 from .env_vars import EnvScope, EnvScopeKey, EnvSnapshot, EnvVarsMixin
 from .events import EventsMixin, PublishedEvent, Subscriber
 from .faults import Fault, FaultsMixin, StreamFault
+from .groups import DEFAULT_GROUP_COLOR, FakeGroup, GroupsMixin
 from .ledgers import (
     LEDGER_SCOPES,
     LEDGER_SET_MODES,
@@ -98,6 +99,7 @@ __all__ = [
     "PUBLIC_CLIENTS",
     "SIM_ACTIONS",
     "CallRecord",
+    "DEFAULT_GROUP_COLOR",
     "CloudState",
     "CompileRequest",
     "Denied",
@@ -115,6 +117,7 @@ __all__ = [
     "FakeDevice",
     "FakeHook",
     "FakeFirmware",
+    "FakeGroup",
     "FakeLedger",
     "FakeLedgerInstance",
     "FakeLedgerVersion",
@@ -178,6 +181,7 @@ class CloudState(
     TeamsMixin,
     AuthMixin,
     UsersMixin,
+    GroupsMixin,
     DevicesMixin,
     SerialNumbersMixin,
     SimsMixin,

@@ -79,8 +79,10 @@ class FakeDevice:
         self.desired_firmware_version: int | None = None
         self.groups = list(groups)
         self.development = development
+        #: waiting in its product's quarantine (`approve` over HTTP lets it in)
         self.quarantined = False
         self.denied = False
+        self.firmware_updates_forced = False
         self.signaling = False
         self.last_heard: datetime | None = utcnow() if online else None
         self.last_handshake_at: datetime | None = self.last_heard
@@ -169,7 +171,7 @@ class FakeDevice:
                 "groups": list(self.groups),
                 "targeted_firmware_release_version": self.firmware_version,
                 "firmware_updates_enabled": True,
-                "firmware_updates_forced": False,
+                "firmware_updates_forced": self.firmware_updates_forced,
             }
         )
         if product_scope:
@@ -235,6 +237,7 @@ class DeviceChanges(TypedDict, total=False):
     signaling: bool
     development: bool
     desired_firmware_version: Any
+    firmware_updates_forced: bool
 
 
 class DevicesMixin(ProductsMixin, EventsMixin):
@@ -257,9 +260,13 @@ class DevicesMixin(ProductsMixin, EventsMixin):
         firmware_version: int | None = None,
         groups: Iterable[str] = (),
         development: bool = False,
+        quarantined: bool = False,
     ) -> FakeDevice:
         """Add a device, owned by the default user unless `owner` says so (None: unclaimed).
-        Without `id`, it gets the state's next device id (the same sequence in every state)."""
+        Without `id`, it gets the state's next device id (the same sequence in every state).
+        With `quarantined=True` it waits in its product's quarantine (it needs `product`)."""
+        if quarantined and product is None:
+            raise ValueError("only a product device waits in quarantine: pass product=")
         with self.lock:
             device_id = id or self._hex_id("device")
             device_platform = platform_id(platform)
@@ -288,6 +295,7 @@ class DevicesMixin(ProductsMixin, EventsMixin):
                 groups=groups,
                 development=development,
             )
+            device.quarantined = quarantined
             self.devices[device_id] = device
             return device
 
@@ -341,12 +349,19 @@ class DevicesMixin(ProductsMixin, EventsMixin):
         descending: bool = False,
         page: int = 1,
         per_page: int,
+        quarantined: bool | None = None,
+        serial_number: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of the product's devices (details) and how many match: filtered by id
-        prefix, a part of the name, any of `groups`; sorted by `sort` (`deviceName`,
+        prefix, a part of the name, any of `groups` (the devices' memberships), whether they
+        wait in quarantine, a part of the serial number; sorted by `sort` (`deviceName`,
         `deviceId`, `lastConnection`, `firmwareVersion`; anything else: as added)."""
         with self.lock:
             devices = [d for d in self.devices.values() if d.product_id == product_id]
+            if quarantined is not None:
+                devices = [d for d in devices if d.quarantined == quarantined]
+            if serial_number is not None:
+                devices = [d for d in devices if serial_number in (d.serial_number or "")]
             if id_prefix is not None:
                 devices = [d for d in devices if d.id.startswith(id_prefix)]
             if name is not None:
@@ -378,6 +393,8 @@ class DevicesMixin(ProductsMixin, EventsMixin):
                 device.development = changes["development"]
             if "desired_firmware_version" in changes:
                 device.desired_firmware_version = changes["desired_firmware_version"]
+            if "firmware_updates_forced" in changes:
+                device.firmware_updates_forced = changes["firmware_updates_forced"]
             if flash and device.desired_firmware_version is not None:
                 device.firmware_version = device.desired_firmware_version
             echo: dict[str, Any] = {"id": device.id}
@@ -395,6 +412,71 @@ class DevicesMixin(ProductsMixin, EventsMixin):
             if deny:
                 device.denied = True
             device.product_id = None
+            device.quarantined = False
+
+    def import_devices(
+        self,
+        product: FakeProduct,
+        refs: Iterable[str],
+        *,
+        claim_user: str | None = None,
+    ) -> dict[str, Any]:
+        """Add devices (by id, serial number or ICCID) to `product`, or approve those waiting
+        in its quarantine; `claim_user` (a team member) becomes their owner. Returns the
+        import result: which were updated, already there, or not found."""
+        with self.lock:
+            if claim_user is not None and claim_user not in product.members:
+                raise Refused("claim_user must be a member of the product's team")
+            result: dict[str, list[str]] = {
+                "updatedDeviceIds": [],
+                "existingDeviceIds": [],
+                "nonmemberDeviceIds": [],
+                "invalidDeviceIds": [],
+                "protectedDeviceIds": [],
+            }
+            for ref in refs:
+                device = self._device_by_any_id(ref)
+                if device is None or (
+                    device.product_id is not None and device.product_id != product.id
+                ):
+                    result["invalidDeviceIds"].append(ref)
+                    continue
+                if device.product_id == product.id and not device.quarantined:
+                    result["existingDeviceIds"].append(device.id)
+                    continue
+                device.product_id = product.id
+                device.quarantined = False
+                device.denied = False
+                if claim_user is not None:
+                    device.owner = claim_user
+                result["updatedDeviceIds"].append(device.id)
+            return {"updated": len(result["updatedDeviceIds"]), **result}
+
+    def _device_by_any_id(self, ref: str) -> FakeDevice | None:
+        device = self.devices.get(ref.lower())
+        if device is not None:
+            return device
+        for device in self.devices.values():
+            if ref in (device.serial_number, device.iccid):
+                return device
+        return None
+
+    def publish_as_device(
+        self,
+        product: FakeProduct,
+        ref: str,
+        name: str,
+        data: str,
+        *,
+        ttl: int,
+        private: bool,
+    ) -> None:
+        """Publish an event from device `ref` of `product` (403 for any other device)."""
+        with self.lock:
+            device = self.devices.get(ref.lower())
+            if device is None or device.product_id != product.id or device.quarantined:
+                raise Refused(f"Device {ref} is not a device of this product", status=403)
+            self.publish(name, data, device=device.id, ttl=ttl, private=private)
 
     def remove_owner(self, device: FakeDevice) -> None:
         with self.lock:
