@@ -137,15 +137,6 @@ def org_prefix(org: object) -> str:
     return f"/v1/orgs/{segment(org, 'org')}"
 
 
-def aware_datetime(value: object, what: str) -> str:
-    """An aware `datetime` as ISO 8601 (`Z` for UTC), or a pre-formatted string."""
-    if isinstance(value, str):
-        return check_text(value, what, max_length=64)
-    if isinstance(value, datetime):
-        return _iso(value, what)
-    raise InvalidArgumentError(f"{what} must be an aware datetime or a str")
-
-
 #: What a device group name may contain.
 _GROUP_NAME = re.compile(r"[a-z0-9_-]+")
 #: Longest device group name accepted.

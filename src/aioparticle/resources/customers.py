@@ -13,7 +13,7 @@ from .._paths import segment
 from ..models.auth import AccessToken
 from ..models.customers import Customer
 from ._base import Resource
-from ._checks import aware_datetime, flag, short_text
+from ._checks import flag, iso_datetime, short_text
 
 if TYPE_CHECKING:
     from ..types import ProductRef
@@ -140,7 +140,7 @@ class Customers(Resource):
                 )
             form["expires_in"] = str(expires_in)
         if expires_at is not None:
-            form["expires_at"] = aware_datetime(expires_at, "expires_at")
+            form["expires_at"] = iso_datetime(expires_at, "expires_at")
         return await self._request(
             "POST",
             TOKEN_PATH,
