@@ -430,7 +430,7 @@ async def test_create_token_posts_the_customer_scope_with_the_client_pair(
         ),
         (
             {"expires_at": datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))},
-            [("expires_at", "2030-01-02T01:04:05Z")],  # the same instant, in UTC,
+            [("expires_at", "2030-01-02T01:04:05Z")],  # the same instant, in UTC
         ),
         ({"expires_at": "2030-01-02T03:04:05Z"}, [("expires_at", "2030-01-02T03:04:05Z")]),
     ],
