@@ -121,3 +121,19 @@ def test_webhook_roundtrip_delivers_to_its_own_server_and_reads_the_answer() -> 
     assert "  content-type: application/json\n  x-source: particle\n" in out, out
     assert re.search(r"^  body: \{'state': 'open', 'at': '\d{4}-\d\d-\d\dT[\d:.]+Z'\}$", out, re.M)
     assert f"Deleted webhook {hook.group(1)}; webhooks left: 0" in out, out
+
+
+def test_fleet_health_shows_groups_vitals_and_quarantine() -> None:
+    out = run_example("fleet_health.py")
+
+    assert "using the local Particle Cloud" in out
+    assert re.search(r"^Groups of product 4567 \(2\):$", out, re.M), out
+    assert re.search(r"^  north +#[0-9a-f]{6} +tracker-1, tracker-3$", out, re.M), out
+    assert re.search(r"^  south +#[0-9a-f]{6} +tracker-2$", out, re.M), out
+    # online devices report fresh vitals (the refresh was waited for), the offline one its last
+    assert re.search(r"^  tracker-1 +online +fresh +battery 90%, signal 70%, up 3600s", out, re.M)
+    assert re.search(r"^  tracker-2 +online +fresh +battery 83%, signal 60%, up 7200s", out, re.M)
+    assert re.search(r"^  tracker-3 +offline +last +battery 76%, signal 50%, up 10800s", out, re.M)
+    assert re.search(r"^In quarantine \(1\):\n  [0-9a-f]{24}  tracker-new$", out, re.M), out
+    assert re.search(r"^  approved [0-9a-f]{24}$", out, re.M), out
+    assert "  left in quarantine: 0" in out
