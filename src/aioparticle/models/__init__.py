@@ -27,13 +27,14 @@ from .env_vars import (
     RenderedEnvVars,
 )
 from .events import Event
-from .integrations import Integration
+from .integrations import Integration, IntegrationTestResult
 from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
 from .logic import (
     LogicEvent,
     LogicExecution,
     LogicFunction,
+    LogicFunctionStats,
     LogicRun,
     LogicRunLog,
     LogicSource,
@@ -94,12 +95,14 @@ __all__ = [
     "LedgerInstanceVersion",
     "LedgerScope",
     "Integration",
+    "IntegrationTestResult",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
     "LogicEvent",
     "LogicExecution",
     "LogicFunction",
+    "LogicFunctionStats",
     "LogicRun",
     "LogicRunLog",
     "LogicSource",

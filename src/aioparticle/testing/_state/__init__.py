@@ -69,6 +69,7 @@ from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, Produ
 from .serial_numbers import SerialNumbersMixin
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin
 from .teams import FakeApiUser, TeamsMixin
+from .tracking import LocationFix, TrackingMixin
 from .users import PendingMfa, UsersMixin
 from .webhooks import FakeHook, HookDelivery, WebhooksMixin, is_loopback_url
 
@@ -113,6 +114,7 @@ __all__ = [
     "FirmwareRelease",
     "FlashRequest",
     "FunctionCall",
+    "LocationFix",
     "LogicExecution",
     "LogicScript",
     "HookDelivery",
@@ -157,6 +159,7 @@ class CloudState(
     SimsMixin,
     LogicMixin,
     ProductsMixin,
+    TrackingMixin,
     EventsMixin,
     LibrariesMixin,
     BuildsMixin,
