@@ -14,7 +14,7 @@ ParticleError                          base of everything raised on purpose
 │   │   ├── APITimeoutError            connect/read timeout or the per-call deadline
 │   │   └── TLSError                   the server's certificate or the TLS handshake failed
 │   ├── APIStatusError                 .status_code .response .body .error .error_description
-│   │   │                              .info .errors .retry_after
+│   │   │                              .description .info .errors .violations .retry_after
 │   │   ├── RedirectError 3xx          .location (redirects are never followed)
 │   │   ├── BadRequestError 400
 │   │   ├── AuthenticationError 401
@@ -92,6 +92,10 @@ _TOKEN_IN_TEXT = re.compile(r"(access_token=)[A-Za-z0-9._~+/=%-]+", re.IGNORECAS
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _MAX_TEXT = 300
+#: An `error` that is a code (`bad_request`), not a sentence: a `description` says more.
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
+#: Violations of a 422 answer shown in the message (all are kept in `.violations`).
+_SHOWN_VIOLATIONS = 3
 
 
 class ParticleError(Exception):
@@ -250,8 +254,12 @@ class APIStatusError(APIError):
         body: the parsed JSON body, or the body text when it was not JSON (`None` if empty).
         error: Particle's `error` field (a code such as `invalid_token`, or a sentence).
         error_description: Particle's `error_description` field.
+        description: the `description` field some APIs answer with instead (diagnostics,
+            configuration schemas).
         info: Particle's `info` hint (permission errors), with any token scrubbed.
         errors: the `message` of each entry of a JSON:API `errors` array.
+        violations: the `violations` of a refused JSON Schema (422), one dict each
+            (`keyword`, `dataPath`, `schemaPath`, `params`, `message`); empty otherwise.
         retry_after: seconds the server asked to wait (`Retry-After`), if it said.
     """
 
@@ -260,8 +268,10 @@ class APIStatusError(APIError):
     body: object
     error: str | None
     error_description: str | None
+    description: str | None
     info: str | None
     errors: list[str]
+    violations: list[dict[str, Any]]
     retry_after: float | None
     request_id: str | None
 
@@ -278,6 +288,8 @@ class APIStatusError(APIError):
         info: str | None = None,
         errors: list[str] | None = None,
         retry_after: float | None = None,
+        description: str | None = None,
+        violations: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path, request=response.request)
         self.response = response
@@ -285,8 +297,10 @@ class APIStatusError(APIError):
         self.body = body
         self.error = error
         self.error_description = error_description
+        self.description = description
         self.info = info
         self.errors = errors or []
+        self.violations = violations or []
         self.retry_after = retry_after
         self.request_id = response.headers.get("x-request-id")
 
@@ -469,6 +483,48 @@ def _jsonapi_messages(body: dict[str, Any]) -> list[str]:
     return messages
 
 
+def _violations(body: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = body.get("violations")
+    if not isinstance(raw, list):
+        return []
+    return [item if isinstance(item, dict) else {"message": str(item)} for item in raw]
+
+
+def _violations_summary(violations: list[dict[str, Any]]) -> str:
+    """`<where>: <message>` of the first few violations, and how many more there are."""
+    shown = []
+    for item in violations[:_SHOWN_VIOLATIONS]:
+        where = item.get("dataPath") or item.get("instancePath") or item.get("schemaPath")
+        text = str(item.get("message") or item.get("keyword") or "invalid")
+        shown.append(f"{where}: {text}" if where else text)
+    more = len(violations) - _SHOWN_VIOLATIONS
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _detail(
+    body: dict[str, Any],
+    error: str | None,
+    error_description: str | None,
+    errors: list[str],
+    description: str | None,
+) -> str | None:
+    """The text an error body gives, in this order: `error_description`, `error` (but a
+    `description` rather than a bare code such as `bad_request`), the JSON:API `errors`,
+    `description` (after the `message` it details, when there is one), `message`."""
+    message = _str_field(body, "message")
+    if error_description:
+        return error_description
+    if error and not (description and _ERROR_CODE.fullmatch(error)):
+        return error
+    if errors:
+        return "; ".join(errors)
+    if description:
+        if message and message != description and not error:
+            return f"{message}: {description}"
+        return description
+    return message
+
+
 #: The path of the token endpoint, whose refusals are `LoginError`s.
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 
@@ -537,14 +593,17 @@ def make_status_error(
         secrets = (*secrets, mfa_token)
         raw = {**raw, "mfa_token": "[redacted]"}  # type: ignore[dict-item]
     body = _scrub_value(raw, secrets)
-    error = error_description = info = None
+    error = error_description = description = info = None
     errors: list[str] = []
+    violations: list[dict[str, Any]] = []
     if isinstance(body, dict):
         error = _str_field(body, "error")
         error_description = _str_field(body, "error_description")
+        description = _str_field(body, "description")
         info = _str_field(body, "info")
         errors = _jsonapi_messages(body)
-        detail = error_description or error or "; ".join(errors) or _str_field(body, "message")
+        violations = _violations(body)
+        detail = _detail(body, error, error_description, errors, description)
     elif isinstance(body, str):
         detail = _text_summary(body)
     else:
@@ -555,6 +614,8 @@ def make_status_error(
         message += f": {detail}"
     if info:
         message += f" ({info})"
+    if violations and response.status_code == 422:
+        message += f" (violations: {_violations_summary(violations)})"
     cls = _status_class(response.status_code, error, info, path, error_description)
     if cls is RedirectError:
         message += f" (redirected to {_origin(response.headers.get('location'))}, not followed)"
@@ -570,6 +631,8 @@ def make_status_error(
         info=info,
         errors=errors,
         retry_after=retry_after,
+        description=description,
+        violations=violations,
     )
     if isinstance(made, MfaRequiredError):
         made.mfa_token = mfa_token if isinstance(mfa_token, str) else ""

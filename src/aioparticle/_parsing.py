@@ -35,11 +35,12 @@ def parse_json(content: bytes) -> Any:
 
 
 def parse_model(model: type[M]) -> Callable[[bytes], M]:
-    """A parser validating the whole body as `model` (an empty body counts as `{}`)."""
+    """A parser validating the whole body as `model` (an empty body, such as a 202 or 204
+    without one, counts as `{}`)."""
     validate = model.model_validate_json
 
     def parse(content: bytes) -> M:
-        return validate(content or b"{}")
+        return validate(content if content.strip() else b"{}")
 
     return parse
 

@@ -277,6 +277,7 @@ async def test_list_firmware_is_a_bare_array_newest_first(
             "size": 5,
             "device_count": 4,
             "current": True,
+            "mandatory": False,
             "uploaded_by": world.cloud.username,
             "product_id": PRODUCT_ID,
         },
@@ -287,6 +288,7 @@ async def test_list_firmware_is_a_bare_array_newest_first(
             "size": 20,
             "device_count": 1,
             "current": False,
+            "mandatory": False,
             "uploaded_by": world.cloud.username,
             "product_id": PRODUCT_ID,
         },
@@ -338,6 +340,7 @@ async def test_upload_firmware_multipart(world: World, raw: httpx.AsyncClient) -
         "size": 9,
         "device_count": 0,
         "current": False,
+        "mandatory": False,
         "uploaded_by": world.cloud.username,
         "product_id": PRODUCT_ID,
     }

@@ -477,3 +477,184 @@ async def test_a_customers_password_and_client_secret_stay_out_of_the_kept_reque
             await client.customers.create("a@b.c", password, product=7)
     assert_request_kept_without_secrets(info.value, password, secret)
     assert password not in str(info.value)
+
+
+# --------------------------------------------------------------------------- more error shapes
+
+
+@pytest.mark.parametrize(
+    ("body", "shown", "error", "description"),
+    [
+        pytest.param(
+            {"error": "bad_request", "description": "start_date must be before end_date"},
+            "400 Bad Request: start_date must be before end_date",
+            "bad_request",
+            "start_date must be before end_date",
+            id="code-and-description",
+        ),
+        pytest.param(
+            {"error": "Device is offline", "description": "it went away"},
+            "400 Bad Request: Device is offline",
+            "Device is offline",
+            "it went away",
+            id="sentence-error-wins",
+        ),
+        pytest.param(
+            {"error": "bad_request", "error_description": "Bad date", "description": "other"},
+            "400 Bad Request: Bad date",
+            "bad_request",
+            "other",
+            id="error-description-first",
+        ),
+        pytest.param(
+            {"description": "Only the description"},
+            "400 Bad Request: Only the description",
+            None,
+            "Only the description",
+            id="description-only",
+        ),
+        pytest.param(
+            {"message": "Only a message"},
+            "400 Bad Request: Only a message",
+            None,
+            None,
+            id="message-only",
+        ),
+        pytest.param(
+            {"message": "Invalid input", "description": "name is required"},
+            "400 Bad Request: Invalid input: name is required",
+            None,
+            "name is required",
+            id="message-and-description",
+        ),
+        pytest.param(
+            {"errors": [{"message": "first"}], "description": "later"},
+            "400 Bad Request: first",
+            None,
+            "later",
+            id="jsonapi-before-description",
+        ),
+        pytest.param(
+            {"ok": False, "error": "event prefix filter is required"},
+            "400 Bad Request: event prefix filter is required",
+            "event prefix filter is required",
+            None,
+            id="ok-false-error",
+        ),
+        pytest.param(
+            {"error": "bad_request"},
+            "400 Bad Request: bad_request",
+            "bad_request",
+            None,
+            id="bare-code",
+        ),
+    ],
+)
+async def test_error_text_reads_description_and_message_too(
+    strict_client: ParticleClient,
+    api: respx.MockRouter,
+    body: dict[str, object],
+    shown: str,
+    error: str | None,
+    description: str | None,
+) -> None:
+    api.get("/v1/devices").respond(400, json=body)
+    with pytest.raises(BadRequestError) as caught:
+        await strict_client.devices.list()
+    assert str(caught.value) == f"{shown} [GET /v1/devices]"
+    assert caught.value.error == error
+    assert caught.value.description == description
+    assert caught.value.violations == []
+
+
+def _violation(n: int) -> dict[str, object]:
+    return {
+        "keyword": "type",
+        "dataPath": f".properties.field{n}",
+        "schemaPath": "#/type",
+        "params": {"type": "object"},
+        "message": "should be object",
+    }
+
+
+async def test_a_422_shows_a_short_summary_of_its_violations(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    violations = [_violation(n) for n in range(5)]
+    body = {"message": "Invalid Schema", "description": "Bad schema", "violations": violations}
+    api.get("/v1/devices").respond(422, json=body)
+    with pytest.raises(UnprocessableEntityError) as caught:
+        await strict_client.devices.list()
+    error = caught.value
+    assert error.violations == violations
+    assert error.description == "Bad schema"
+    assert str(error) == (
+        "422 Unprocessable Entity: Invalid Schema: Bad schema (violations: "
+        ".properties.field0: should be object; .properties.field1: should be object; "
+        ".properties.field2: should be object; and 2 more) [GET /v1/devices]"
+    )
+
+
+async def test_violations_that_are_not_objects_are_kept_as_messages(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    body = {"message": "Invalid Schema", "violations": ["type is required", {"keyword": "x"}]}
+    api.get("/v1/devices").respond(422, json=body)
+    with pytest.raises(UnprocessableEntityError) as caught:
+        await strict_client.devices.list()
+    assert caught.value.violations == [{"message": "type is required"}, {"keyword": "x"}]
+    assert "(violations: type is required; x)" in str(caught.value)
+
+
+async def test_violations_of_another_status_are_kept_but_not_shown(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    body = {"error": "bad_request", "violations": [_violation(0)]}
+    api.get("/v1/devices").respond(400, json=body)
+    with pytest.raises(BadRequestError) as caught:
+        await strict_client.devices.list()
+    assert caught.value.violations == [_violation(0)]
+    assert "violations" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- 201 and 202
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+@pytest.mark.parametrize("content", [b"", b"  ", b'{"ok": true}'], ids=["empty", "blank", "ok"])
+async def test_an_acknowledged_call_accepts_any_2xx_with_or_without_a_body(
+    strict_client: ParticleClient, api: respx.MockRouter, status: int, content: bytes
+) -> None:
+    if status == 204:
+        content = b""
+    api.delete("/v1/products/acme/firmware/3").respond(status, content=content)
+    assert await strict_client.products.firmware.delete(3, product="acme") is None
+
+
+@pytest.mark.parametrize("status", [201, 202])
+async def test_a_created_or_accepted_answer_with_a_body_is_parsed(
+    strict_client: ParticleClient, api: respx.MockRouter, status: int
+) -> None:
+    api.get("/v1/logic/functions/f1/stats").respond(
+        status, json={"logic_function_stats": [{"date": "20250301", "success": 1}]}
+    )
+    stats = await strict_client.logic.functions.get_stats("f1")
+    assert [(s.date.isoformat(), s.success) for s in stats] == [("2025-03-01", 1)]
+
+
+@pytest.mark.parametrize("status", [201, 202, 204])
+@pytest.mark.parametrize("content", [b"", b" \n"], ids=["empty", "blank"])
+async def test_a_model_answer_without_a_body_parses_as_an_empty_object(
+    strict_client: ParticleClient, api: respx.MockRouter, status: int, content: bytes
+) -> None:
+    api.post("/v1/integrations/i1/test").respond(status, content=content)
+    result = await strict_client.integrations.test("i1")
+    assert (result.pass_, result.data, result.error) == (False, None, None)
+
+
+async def test_a_202_that_says_not_ok_is_an_api_error(
+    strict_client: ParticleClient, api: respx.MockRouter
+) -> None:
+    api.delete("/v1/products/acme/firmware/3").respond(202, json={"ok": False, "error": "no"})
+    with pytest.raises(APIError, match="did not confirm the operation: no"):
+        await strict_client.products.firmware.delete(3, product="acme")

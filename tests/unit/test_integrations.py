@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import respx
 
-from aioparticle import APIStatusError, Integration, ParticleClient
+from aioparticle import APIStatusError, Integration, IntegrationTestResult, ParticleClient
 from tests.conftest import load
 from tests.unit._wire import (
     BAD_PRODUCTS,
@@ -313,3 +313,105 @@ async def test_bad_input_messages_name_what_is_allowed(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         await call(client)
+
+
+# --------------------------------------------------------------------------- get and test
+
+
+@pytest.mark.parametrize(("scope", "prefix"), SCOPES, ids=SCOPE_IDS)
+async def test_get_unwraps_the_integration(
+    client: ParticleClient, api: respx.MockRouter, scope: dict[str, Any], prefix: str
+) -> None:
+    reply(api, {"integration": {**ANSWER, "disabled": True}})
+    found = await client.integrations.get(INTEGRATION_ID, **scope)
+    check_request(only_request(api), "GET", f"{prefix}/integrations/{INTEGRATION_ID}")
+    assert isinstance(found, Integration)
+    assert (found.id, found.event, found.disabled) == (INTEGRATION_ID, "temp", True)
+    assert found.settings["url"] == "https://example.com/ingest"
+
+
+TEST_SCOPES = SCOPES[:3]
+
+
+@pytest.mark.parametrize(("scope", "prefix"), TEST_SCOPES, ids=SCOPE_IDS[:3])
+async def test_test_sends_nothing_but_what_is_given(
+    client: ParticleClient, api: respx.MockRouter, scope: dict[str, Any], prefix: str
+) -> None:
+    reply(api, {"pass": True, "data": "accepted", "error": None})
+    result = await client.integrations.test(INTEGRATION_ID, **scope)
+    check_request(
+        only_request(api), "POST", f"{prefix}/integrations/{INTEGRATION_ID}/test", body={}
+    )
+    assert isinstance(result, IntegrationTestResult)
+    assert (result.pass_, result.data, result.error) == (True, "accepted", None)
+
+
+async def test_test_sends_the_data_and_the_device_id(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"pass": False, "data": None, "error": "HTTP 500", "attempts": 1})
+    result = await client.integrations.test(
+        INTEGRATION_ID, data='{"t": 21.5}', device="garage", product="acme"
+    )
+    check_request(
+        only_request(api),
+        "POST",
+        f"/v1/products/acme/integrations/{INTEGRATION_ID}/test",
+        body={"data": '{"t": 21.5}', "device_id": "garage"},
+    )
+    assert (result.pass_, result.error) == (False, "HTTP 500")
+    assert result.model_extra == {"attempts": 1}
+    assert result.model_dump()["pass"] is False
+
+
+async def test_test_is_not_retried(client: ParticleClient, api: respx.MockRouter) -> None:
+    route = api.post(f"/v1/integrations/{INTEGRATION_ID}/test").respond(503)
+    with pytest.raises(APIStatusError, match="503"):
+        await client.integrations.test(INTEGRATION_ID)
+    assert route.call_count == 1
+
+
+GET_TEST_BAD_IDS, GET_TEST_BAD_ID_NAMES = bad_segments(300)
+
+BAD_GET_AND_TEST = [
+    *bad_input_grid(
+        {
+            "get": lambda c, v: c.integrations.get(v),
+            "test": lambda c, v: c.integrations.test(v),
+        },
+        GET_TEST_BAD_IDS,
+        GET_TEST_BAD_ID_NAMES,
+        prefix="id",
+    ),
+    *bad_input_grid(
+        {
+            "get": lambda c, p: c.integrations.get(INTEGRATION_ID, product=p),
+            "test": lambda c, p: c.integrations.test(INTEGRATION_ID, product=p),
+        },
+        BAD_PRODUCTS,
+        prefix="product",
+    ),
+    bad_input(
+        "get-product-and-org",
+        lambda c: c.integrations.get(INTEGRATION_ID, product=1, org="o"),
+    ),
+    bad_input("get-bad-org", lambda c: c.integrations.get(INTEGRATION_ID, org="a/b")),
+    *bad_input_grid(
+        {"test": lambda c, v: c.integrations.test(INTEGRATION_ID, data=v)},
+        [1, b"x", "x" * 1025, "a\x00b"],
+        ["int", "bytes", "too-long", "nul"],
+        prefix="data",
+    ),
+    *bad_input_grid(
+        {"test": lambda c, v: c.integrations.test(INTEGRATION_ID, device=v)},
+        ["", 1, "a\nb"],
+        prefix="device",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_GET_AND_TEST)
+async def test_get_and_test_refuse_bad_input_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
+) -> None:
+    await case.check(client, guard)

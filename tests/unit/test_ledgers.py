@@ -26,6 +26,7 @@ from aioparticle import (
 )
 from tests.conftest import API, TOKEN
 from tests.unit._wire import (
+    NO_BODY,
     BadInput,
     bad_input,
     bad_input_grid,
@@ -991,3 +992,173 @@ async def test_refusals_name_what_is_allowed(
     with pytest.raises(ValueError, match=message):
         await call(client)  # a paginator refuses when called, before it is awaited
     assert len(guard.calls) == 0
+
+
+# =========================================================================== product scope
+
+PRODUCT_PREFIXES = pytest.mark.parametrize(
+    ("product", "prefix"),
+    [(4567, "/v1/products/4567/ledgers"), ("my-product", "/v1/products/my-product/ledgers")],
+    ids=["product-id", "product-slug"],
+)
+PAGE = {"meta": {"total_pages": 1}}
+
+#: Every ledger call in a product: (call, method, path after the prefix, query, body, answer).
+PRODUCT_CALLS: list[Any] = [
+    pytest.param(
+        lambda c, p: c.ledgers.list(scope="Device", product=p),
+        "GET",
+        "",
+        b"scope=Device",
+        NO_BODY,
+        {"ledger_definitions": [ledger()], **PAGE},
+        id="list",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.get("sensors", product=p),
+        "GET",
+        "/sensors",
+        b"",
+        NO_BODY,
+        ledger(),
+        id="get",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.create("sensors", scope="Device", direction="CloudOnly", product=p),
+        "POST",
+        "",
+        b"",
+        {"ledger": {"name": "sensors", "scope": "Device", "direction": "CloudOnly"}},
+        ledger(),
+        id="create",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.update("sensors", description="d", product=p),
+        "PUT",
+        "/sensors",
+        b"",
+        {"ledger": {"description": "d"}},
+        ledger(),
+        id="update",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.archive("sensors", product=p),
+        "DELETE",
+        "/sensors",
+        b"",
+        NO_BODY,
+        None,
+        id="archive",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.list("sensors", product=p),
+        "GET",
+        "/sensors/instances",
+        b"",
+        NO_BODY,
+        {"instances": [instance()], **PAGE},
+        id="instances-list",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.get("sensors", DEVICE, product=p),
+        "GET",
+        f"/sensors/instances/{DEVICE}",
+        b"",
+        NO_BODY,
+        {"instance": instance()},
+        id="instances-get",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.set(
+            "sensors", DEVICE, {"temp": 1}, set_mode="Merge", product=p
+        ),
+        "PUT",
+        f"/sensors/instances/{DEVICE}",
+        b"set_mode=Merge",
+        {"instance": {"data": {"temp": 1}}},
+        {"instance": instance()},
+        id="instances-set",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.delete("sensors", DEVICE, product=p),
+        "DELETE",
+        f"/sensors/instances/{DEVICE}",
+        b"",
+        NO_BODY,
+        None,
+        id="instances-delete",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.list_versions("sensors", DEVICE, product=p),
+        "GET",
+        f"/sensors/instances/{DEVICE}/versions",
+        b"",
+        NO_BODY,
+        {"versions": [], "meta": {"has_more": False}},
+        id="instances-list-versions",
+    ),
+    pytest.param(
+        lambda c, p: c.ledgers.instances.get_version("sensors", DEVICE, "v1", product=p),
+        "GET",
+        f"/sensors/instances/{DEVICE}/versions/v1",
+        b"",
+        NO_BODY,
+        version(1, at(1)),
+        id="instances-get-version",
+    ),
+]
+
+
+@PRODUCT_PREFIXES
+@pytest.mark.parametrize(("call", "method", "path", "query", "body", "answer"), PRODUCT_CALLS)
+async def test_every_ledger_call_reaches_a_product_with_product(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    call: Callable[[ParticleClient, int | str], Any],
+    method: str,
+    path: str,
+    query: bytes,
+    body: Any,
+    answer: Any,
+) -> None:
+    reply(api, answer)
+
+    await call(client, product)  # a call, or a paginator's first page
+
+    check_request(only_request(api), method, f"{prefix}{path}", query=query, body=body)
+
+
+#: Each call with `product=` and `org=` given together (or a bad product): refused at once.
+_SCOPED_CALLS: dict[str, Callable[[ParticleClient, dict[str, Any]], Any]] = {
+    "list": lambda c, v: c.ledgers.list(**v),
+    "get": lambda c, v: c.ledgers.get("sensors", **v),
+    "create": lambda c, v: c.ledgers.create("s", scope="Owner", direction="CloudOnly", **v),
+    "update": lambda c, v: c.ledgers.update("sensors", description="d", **v),
+    "archive": lambda c, v: c.ledgers.archive("sensors", **v),
+    "instances-list": lambda c, v: c.ledgers.instances.list("sensors", **v),
+    "instances-get": lambda c, v: c.ledgers.instances.get("sensors", DEVICE, **v),
+    "instances-set": lambda c, v: c.ledgers.instances.set("sensors", DEVICE, {}, **v),
+    "instances-delete": lambda c, v: c.ledgers.instances.delete("sensors", DEVICE, **v),
+    "instances-list-versions": lambda c, v: c.ledgers.instances.list_versions(
+        "sensors", DEVICE, **v
+    ),
+    "instances-get-version": lambda c, v: c.ledgers.instances.get_version(
+        "sensors", DEVICE, "v1", **v
+    ),
+}
+
+BAD_PRODUCT_SCOPE = bad_input_grid(
+    _SCOPED_CALLS,
+    [{"product": 1, "org": ORG}, {"product": -1}, {"product": "a/b"}, {"product": 1.5}],
+    ["product-and-org", "negative-product", "slash-product", "float-product"],
+    eager={"list", "instances-list", "instances-list-versions"},
+)
+
+
+@pytest.mark.parametrize("case", BAD_PRODUCT_SCOPE)
+async def test_product_scope_refuses_bad_input_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
+) -> None:
+    await case.check(client, guard)

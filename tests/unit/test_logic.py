@@ -5,7 +5,7 @@ fire before any request."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
@@ -14,10 +14,12 @@ import respx
 
 from aioparticle import (
     APIError,
+    APIResponseValidationError,
     InternalServerError,
     LogicEvent,
     LogicExecution,
     LogicFunction,
+    LogicFunctionStats,
     LogicRun,
     LogicRunLog,
     LogicSource,
@@ -29,6 +31,7 @@ from aioparticle import (
 )
 from tests.conftest import load
 from tests.unit._wire import (
+    NO_BODY,
     BadInput,
     OpenCall,
     bad_input,
@@ -827,3 +830,188 @@ async def test_refusals_name_what_is_allowed(
     for word in words:
         assert word in str(caught.value)
     assert len(guard.calls) == 0
+
+
+# =========================================================================== stats, product scope
+
+STATS_BODY: dict[str, Any] = {
+    "logic_function_stats": [
+        {"date": "20250301", "success": 10, "failure": 2, "timeout": 0},
+        {"date": "20250302", "success": 7, "failure": 0, "timeout": 1, "retried": 3},
+    ]
+}
+
+
+@SCOPES
+async def test_get_stats_reads_the_compact_dates(
+    client: ParticleClient, api: respx.MockRouter, org: str | None, prefix: str
+) -> None:
+    reply(api, STATS_BODY)
+
+    stats = await client.logic.functions.get_stats(FUNCTION_ID, org=org)
+
+    check_request(only_request(api), "GET", f"{prefix}/functions/{FUNCTION_ID}/stats")
+    assert all(isinstance(day, LogicFunctionStats) for day in stats)
+    assert [(d.date, d.success, d.failure, d.timeout) for d in stats] == [
+        (date(2025, 3, 1), 10, 2, 0),
+        (date(2025, 3, 2), 7, 0, 1),
+    ]
+    assert stats[1].model_extra == {"retried": 3}
+
+
+async def test_get_stats_of_a_function_that_never_ran_is_empty(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"logic_function_stats": []})
+    assert await client.logic.functions.get_stats(FUNCTION_ID) == []
+
+
+async def test_stats_with_a_date_that_is_not_a_date_is_a_validation_error(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"logic_function_stats": [{"date": "20251399", "success": 1}]})
+    with pytest.raises(APIResponseValidationError):
+        await client.logic.functions.get_stats(FUNCTION_ID)
+
+
+PRODUCT_PREFIXES = pytest.mark.parametrize(
+    ("product", "prefix"),
+    [(4567, "/v1/products/4567/logic"), ("my product", "/v1/products/my%20product/logic")],
+    ids=["product-id", "product-slug"],
+)
+
+#: Every Logic call in a product: (call, method, path after the prefix, body sent, answer).
+PRODUCT_CALLS: list[Any] = [
+    pytest.param(
+        lambda c, p: c.logic.execute(CODE, product=p),
+        "POST",
+        "/execute",
+        {"source": JS},
+        EXECUTION_BODY,
+        id="execute",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.list(product=p),
+        "GET",
+        "/functions",
+        NO_BODY,
+        FUNCTIONS_BODY,
+        id="functions-list",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.get(FUNCTION_ID, product=p),
+        "GET",
+        f"/functions/{FUNCTION_ID}",
+        NO_BODY,
+        FUNCTION_BODY,
+        id="functions-get",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.create("relay", CODE, product=p),
+        "POST",
+        "/functions",
+        {"logic_function": {"name": "relay", "source": JS}},
+        FUNCTION_BODY,
+        id="functions-create",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.update(FUNCTION_ID, enabled=False, product=p),
+        "PUT",
+        f"/functions/{FUNCTION_ID}",
+        {"logic_function": {"enabled": False}},
+        FUNCTION_BODY,
+        id="functions-update",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.delete(FUNCTION_ID, product=p),
+        "DELETE",
+        f"/functions/{FUNCTION_ID}",
+        NO_BODY,
+        None,
+        id="functions-delete",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.functions.get_stats(FUNCTION_ID, product=p),
+        "GET",
+        f"/functions/{FUNCTION_ID}/stats",
+        NO_BODY,
+        STATS_BODY,
+        id="functions-get-stats",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.runs.list(FUNCTION_ID, product=p),
+        "GET",
+        f"/functions/{FUNCTION_ID}/runs",
+        NO_BODY,
+        RUNS_BODY,
+        id="runs-list",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.runs.get(FUNCTION_ID, RUN_ID, product=p),
+        "GET",
+        f"/functions/{FUNCTION_ID}/runs/{RUN_ID}",
+        NO_BODY,
+        {"logic_run": RUNS_BODY["logic_runs"][0]},
+        id="runs-get",
+    ),
+    pytest.param(
+        lambda c, p: c.logic.runs.get_logs(FUNCTION_ID, RUN_ID, product=p),
+        "GET",
+        f"/functions/{FUNCTION_ID}/runs/{RUN_ID}/logs",
+        NO_BODY,
+        LOGS_BODY,
+        id="runs-get-logs",
+    ),
+]
+
+
+@PRODUCT_PREFIXES
+@pytest.mark.parametrize(("call", "method", "path", "body", "answer"), PRODUCT_CALLS)
+async def test_every_logic_call_reaches_a_product_with_product(
+    client: ParticleClient,
+    api: respx.MockRouter,
+    product: int | str,
+    prefix: str,
+    call: OpenCall,
+    method: str,
+    path: str,
+    body: Any,
+    answer: Any,
+) -> None:
+    reply(api, answer)
+
+    await call(client, product)
+
+    check_request(only_request(api), method, f"{prefix}{path}", body=body)
+
+
+BAD_PRODUCT_SCOPE = [
+    *bad_input_grid(
+        {
+            "execute": lambda c, v: c.logic.execute(CODE, **v),
+            "functions-list": lambda c, v: c.logic.functions.list(**v),
+            "functions-get": lambda c, v: c.logic.functions.get(FUNCTION_ID, **v),
+            "functions-create": lambda c, v: c.logic.functions.create("n", CODE, **v),
+            "functions-update": lambda c, v: c.logic.functions.update(FUNCTION_ID, name="n", **v),
+            "functions-delete": lambda c, v: c.logic.functions.delete(FUNCTION_ID, **v),
+            "functions-get-stats": lambda c, v: c.logic.functions.get_stats(FUNCTION_ID, **v),
+            "runs-list": lambda c, v: c.logic.runs.list(FUNCTION_ID, **v),
+            "runs-get": lambda c, v: c.logic.runs.get(FUNCTION_ID, RUN_ID, **v),
+            "runs-get-logs": lambda c, v: c.logic.runs.get_logs(FUNCTION_ID, RUN_ID, **v),
+        },
+        [{"product": 1, "org": "acme"}, {"product": -1}, {"product": "a/b"}, {"product": True}],
+        ["product-and-org", "negative-product", "slash-product", "bool-product"],
+    ),
+    *bad_input_grid(
+        {"get-stats": lambda c, v: c.logic.functions.get_stats(v)},
+        *bad_segments(300),
+        prefix="function-id",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_PRODUCT_SCOPE)
+async def test_product_scope_and_stats_refuse_bad_input_before_any_request(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
+) -> None:
+    await case.check(client, guard)

@@ -5,6 +5,7 @@ call, typed results, and every argument check that must fire before any request.
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from aioparticle import (
     ProductConfiguration,
     ProductFirmware,
 )
-from tests.conftest import load
+from tests.conftest import TOKEN, load
 from tests.unit._wire import (
     BAD_PRODUCTS,
     BadInput,
@@ -1279,3 +1280,254 @@ async def test_firmware_download_to_missing_directory_is_rejected(
     await expect_invalid(
         client.products.firmware.download(3, product=PRODUCT_ID, to=tmp_path), guard
     )
+
+
+# =========================================================================== firmware delete,
+# the mandatory flag, configuration schemas, latest locations
+
+SCHEMA_TYPE = "application/schema+json"
+NEW_SCHEMA: dict[str, Any] = {
+    "$schema": "https://particle.io/draft-07/schema#",
+    "type": "object",
+    "properties": {"rate": {"type": "integer", "minimum": 1}},
+}
+
+
+def check_schema_request(
+    request: httpx.Request, method: str, path: str, body: dict[str, Any]
+) -> None:
+    """A request carrying a JSON Schema (or `{}`) typed `application/schema+json`."""
+    assert request.method == method
+    assert request.url.raw_path == path.encode("ascii")
+    assert request.url.query == b""
+    assert request.headers.get_list("content-type") == [SCHEMA_TYPE]
+    assert request.headers.get_list("accept") == ["application/json"]
+    assert request.headers.get_list("authorization") == [f"Bearer {TOKEN}"]
+    assert json.loads(request.content) == body
+
+
+@PRODUCTS
+async def test_firmware_delete(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
+) -> None:
+    reply(api, None, 204)
+
+    assert await client.products.firmware.delete(3, product=product) is None
+
+    check_request(only_request(api), "DELETE", f"{prefix}/firmware/3")
+
+
+async def test_firmware_delete_of_a_released_version_is_a_conflict(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"ok": False, "error": "Firmware version 3 has been released"}, 409)
+
+    with pytest.raises(aioparticle.ConflictError, match="has been released"):
+        await client.products.firmware.delete(3, product=SLUG)
+
+
+@pytest.mark.parametrize(("mandatory", "text"), [(True, "true"), (False, "false")])
+async def test_firmware_upload_sends_mandatory_as_a_text_part(
+    client: ParticleClient, api: respx.MockRouter, mandatory: bool, text: str
+) -> None:
+    reply(api, {**FIRMWARE_BODY, "mandatory": mandatory})
+
+    firmware = await client.products.firmware.upload(
+        3, FIRMWARE_BYTES, product=SLUG, title="Release 3", mandatory=mandatory
+    )
+
+    check_upload(
+        only_request(api),
+        "POST",
+        "/v1/products/my-product/firmware",
+        fields={"version": "3", "title": "Release 3", "mandatory": text},
+        files=[("file", "firmware.bin", FIRMWARE_BYTES)],
+    )
+    assert firmware.model_extra == {"mystery": "kept", "mandatory": mandatory}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "body"),
+    [
+        ({"mandatory": True}, {"mandatory": True}),
+        ({"mandatory": False}, {"mandatory": False}),
+        ({"title": "T", "mandatory": True}, {"title": "T", "mandatory": True}),
+    ],
+    ids=["mandatory", "not-mandatory", "title-and-mandatory"],
+)
+async def test_firmware_update_sends_mandatory_only_when_given(
+    client: ParticleClient, api: respx.MockRouter, kwargs: dict[str, Any], body: dict[str, Any]
+) -> None:
+    reply(api, FIRMWARE_BODY)
+
+    await client.products.firmware.update(3, product=PRODUCT_ID, **kwargs)
+
+    check_request(only_request(api), "PUT", "/v1/products/4567/firmware/3", body=body)
+
+
+@CONFIG_PATHS
+async def test_config_set_schema_sends_the_schema_as_schema_json(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, device: str | None, path: str
+) -> None:
+    reply(api, NEW_SCHEMA)
+
+    stored = await client.products.config.set_schema(NEW_SCHEMA, product=product, device=device)
+
+    check_schema_request(only_request(api), "PUT", path, NEW_SCHEMA)
+    assert stored == NEW_SCHEMA
+
+
+@pytest.mark.parametrize("status", [200, 202, 204])
+async def test_config_set_schema_without_an_answer_returns_the_schema_sent(
+    client: ParticleClient, api: respx.MockRouter, status: int
+) -> None:
+    reply(api, None, status)
+
+    stored = await client.products.config.set_schema(NEW_SCHEMA, product=SLUG)
+
+    assert stored == NEW_SCHEMA
+
+
+async def test_config_set_schema_refused_as_invalid_is_an_unprocessable_entity_error(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    violations = [
+        {
+            "keyword": "type",
+            "dataPath": ".properties.rate",
+            "schemaPath": "#/definitions/type",
+            "params": {"type": "object"},
+            "message": "should be object",
+        }
+    ]
+    body = {
+        "message": "Invalid Schema",
+        "description": "The schema does not follow the JSON Schema specification",
+        "violations": violations,
+    }
+    reply(api, body, 422)
+
+    with pytest.raises(aioparticle.UnprocessableEntityError) as caught:
+        await client.products.config.set_schema({"type": 1}, product=SLUG)
+
+    error = caught.value
+    assert error.violations == violations
+    assert error.description == body["description"]
+    text = str(error)
+    assert "Invalid Schema: The schema does not follow the JSON Schema specification" in text
+    assert ".properties.rate: should be object" in text
+
+
+@CONFIG_PATHS
+async def test_config_delete_schema_sends_an_empty_schema_json_object(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, device: str | None, path: str
+) -> None:
+    reply(api, None, 204)
+
+    assert await client.products.config.delete_schema(product=product, device=device) is None
+
+    check_schema_request(only_request(api), "DELETE", path, {})
+
+
+@PRODUCTS
+async def test_locations_list_latest_without_filters(
+    client: ParticleClient, api: respx.MockRouter, product: int | str, prefix: str
+) -> None:
+    reply(api, {"locations": [POINT_BODY, {**POINT_BODY, "device_id": DEV2}]})
+
+    found = await client.products.locations.list_latest(product=product)
+
+    check_request(only_request(api), "GET", f"{prefix}/fleet_locations")
+    assert [(x.device_id, type(x)) for x in found] == [
+        (POINT_BODY["device_id"], DeviceLocation),
+        (DEV2, DeviceLocation),
+    ]
+    assert isinstance(found[0].geometry, LocationGeometry)
+
+
+async def test_locations_list_latest_sends_the_filters_as_list_does(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"locations": []})
+
+    found = await client.products.locations.list_latest(
+        product=SLUG, device_id=DEV, device_name="track er", groups=["north", "a&b"]
+    )
+
+    check_request(
+        only_request(api),
+        "GET",
+        "/v1/products/my-product/fleet_locations",
+        query=(
+            f"device_id={DEV}&device_name=track+er".encode()
+            + b"&groups%5B0%5D=north&groups%5B1%5D=a%26b"
+        ),
+    )
+    assert found == []
+
+
+BAD_MISC_INPUT = [
+    *bad_input_grid(
+        {
+            "firmware-delete": lambda c, v: c.products.firmware.delete(v, product=SLUG),
+        },
+        [0, -1, True, "3", None, 1.5],
+    ),
+    *bad_input_grid(
+        {
+            "firmware-delete": lambda c, p: c.products.firmware.delete(3, product=p),
+            "set-schema": lambda c, p: c.products.config.set_schema(NEW_SCHEMA, product=p),
+            "delete-schema": lambda c, p: c.products.config.delete_schema(product=p),
+            "list-latest": lambda c, p: c.products.locations.list_latest(product=p),
+        },
+        [None, *BAD_PRODUCTS],
+        prefix="product",
+    ),
+    *bad_input_grid(
+        {
+            "upload": lambda c, v: c.products.firmware.upload(
+                3, b"x", product=SLUG, title="t", mandatory=v
+            ),
+            "update": lambda c, v: c.products.firmware.update(3, product=SLUG, mandatory=v),
+        },
+        ["true", 1, 0],
+        prefix="mandatory",
+    ),
+    *bad_input_grid(
+        {"set-schema": lambda c, v: c.products.config.set_schema(v, product=SLUG)},
+        [None, "{}", [("type", "object")], b"{}"],
+        prefix="schema",
+    ),
+    *bad_input_grid(
+        {
+            "set-schema": lambda c, d: c.products.config.set_schema(
+                NEW_SCHEMA, product=SLUG, device=d
+            ),
+            "delete-schema": lambda c, d: c.products.config.delete_schema(product=SLUG, device=d),
+        },
+        ["", "a/b", "..", 123],
+        prefix="device",
+    ),
+    *bad_input_grid(
+        {
+            "groups": lambda c, v: c.products.locations.list_latest(product=SLUG, groups=v),
+        },
+        ["north", [], [""], [1]],
+        prefix="list-latest",
+    ),
+    bad_input(
+        "list-latest-device-id",
+        lambda c: c.products.locations.list_latest(product=SLUG, device_id=""),
+    ),
+    bad_input(
+        "list-latest-device-name",
+        lambda c: c.products.locations.list_latest(product=SLUG, device_name="a\nb"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD_MISC_INPUT)
+async def test_bad_input_of_delete_schemas_and_latest_locations(
+    client: ParticleClient, guard: respx.MockRouter, case: BadInput
+) -> None:
+    await case.check(client, guard)

@@ -52,13 +52,14 @@ from .env_vars import (
 )
 from .events import Event
 from .groups import DeviceGroup, GroupsImpact, VersionCount
-from .integrations import Integration
+from .integrations import Integration, IntegrationTestResult
 from .ledgers import Ledger, LedgerInstance, LedgerInstanceVersion, LedgerScope
 from .libraries import Library, LibraryLinks
 from .logic import (
     LogicEvent,
     LogicExecution,
     LogicFunction,
+    LogicFunctionStats,
     LogicRun,
     LogicRunLog,
     LogicSource,
@@ -146,12 +147,14 @@ __all__ = [
     "LedgerInstanceVersion",
     "LedgerScope",
     "Integration",
+    "IntegrationTestResult",
     "Library",
     "LibraryLinks",
     "LocationGeometry",
     "LogicEvent",
     "LogicExecution",
     "LogicFunction",
+    "LogicFunctionStats",
     "LogicRun",
     "LogicRunLog",
     "LogicSource",

@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field
 from ._base import ParticleModel, UTCDateTime
 from .webhooks import DEVICE_ALIASES
 
-__all__ = ["Integration"]
+__all__ = ["Integration", "IntegrationTestResult"]
 
 #: What an integration is on the wire besides its settings.
 _NOT_SETTINGS = frozenset({"id", "event", "device_id", "created_at", "updated_at"})
@@ -63,3 +63,12 @@ class Integration(ParticleModel):
         for name, value in super().__repr_args__():
             if name in fields and fields[name].repr:
                 yield name, value
+
+
+class IntegrationTestResult(ParticleModel):
+    """What `integrations.test` answers: whether the test event went through (`pass_`, the
+    wire's `pass`), what the target answered (`data`) and why it failed (`error`)."""
+
+    pass_: bool = Field(default=False, alias="pass")
+    data: Any = None
+    error: Any = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import ParticleModel, UTCDateTime
 
@@ -12,6 +14,7 @@ __all__ = [
     "LogicEvent",
     "LogicExecution",
     "LogicFunction",
+    "LogicFunctionStats",
     "LogicRun",
     "LogicRunLog",
     "LogicSource",
@@ -60,6 +63,29 @@ class LogicTodayStats(ParticleModel):
     success: int = 0
     failure: int = 0
     timeout: int = 0
+
+
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+
+
+class LogicFunctionStats(ParticleModel):
+    """A function's runs on one day (UTC), by outcome (`logic.functions.get_stats`); the
+    wire's `"YYYYMMDD"` date is a `datetime.date`."""
+
+    date: dt.date
+    success: int = 0
+    failure: int = 0
+    timeout: int = 0
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _compact_date(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = _COMPACT_DATE.fullmatch(value.strip())
+            if match:
+                year, month, day = (int(part) for part in match.groups())
+                return dt.date(year, month, day)
+        return value
 
 
 class LogicFunction(ParticleModel):

@@ -6,17 +6,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidArgumentError
-from .._parsing import parse_ack, parse_unwrapped
+from .._parsing import parse_ack, parse_model, parse_unwrapped
 from .._paths import event_name, scope_prefix, segment
-from ..models.integrations import Integration
+from ..models.integrations import Integration, IntegrationTestResult
 from ._base import Resource
-from ._checks import org_prefix, short_text
+from ._checks import free_text, org_prefix, short_text
 from .webhooks import credentials, flat_parser, json_object
 
 if TYPE_CHECKING:
     from ..types import JSONObject, JSONValue, ProductRef
 
 __all__ = ["Integrations"]
+
+#: Longest test event data accepted (an event's data is at most 1024 bytes on the cloud).
+MAX_TEST_DATA_LENGTH = 1024
 
 #: Body keys the call sets itself, which `settings` may not carry (in any letter case).
 RESERVED_KEYS = frozenset({"event", "deviceid"})
@@ -25,6 +28,8 @@ RESERVED_KEYS = frozenset({"event", "deviceid"})
 _parse_integrations = parse_unwrapped(list[Integration], "integrations")
 
 _parse_integration = flat_parser(Integration, "integration")
+
+_parse_test = parse_model(IntegrationTestResult)
 
 
 def _prefix(product: ProductRef | None, org: str | None) -> str:
@@ -70,6 +75,34 @@ class Integrations(Resource):
         path = f"{_prefix(product, org)}/integrations"
         return await self._request("GET", path, _parse_integrations)
 
+    async def get(
+        self, integration_id: str, *, product: ProductRef | None = None, org: str | None = None
+    ) -> Integration:
+        """One integration, with its settings."""
+        path = f"{_prefix(product, org)}/integrations/{_segment(integration_id)}"
+        return await self._request("GET", path, _parse_integration)
+
+    async def test(
+        self,
+        integration_id: str,
+        *,
+        data: str | None = None,
+        device: str | None = None,
+        product: ProductRef | None = None,
+    ) -> IntegrationTestResult:
+        """Send one test event through an integration, as a matching event would go, and say
+        whether its target accepted it (`pass_`), what it answered (`data`) or why it failed
+        (`error`). `data` is the event's data (the cloud's default: `"test-event"`), `device`
+        the device id it claims to come from (default `"api"`). The target really receives
+        the request: not retried once sent."""
+        body: dict[str, JSONValue] = {}
+        if data is not None:
+            body["data"] = free_text(data, "data", max_length=MAX_TEST_DATA_LENGTH)
+        if device is not None:
+            body["device_id"] = short_text(device, "device")
+        path = f"{scope_prefix(product)}/integrations/{_segment(integration_id)}/test"
+        return await self._request("POST", path, _parse_test, json=body, idempotent=False)
+
     async def create(
         self,
         event: str,
@@ -108,7 +141,10 @@ class Integrations(Resource):
         org: str | None = None,
     ) -> Integration:
         """Change an integration: its `event`, its device filter, and/or its `settings`
-        (flattened into the body as for `create`). Only what is given is sent."""
+        (flattened into the body as for `create`). Only what is given is sent.
+
+        Every integration type takes `{"disabled": True}` in `settings` to stop it (events
+        no longer trigger it) and `{"disabled": False}` to start it again."""
         body: dict[str, JSONValue] = {}
         if event is not None:
             body["event"] = event_name(event, "event")

@@ -14,13 +14,13 @@ from .._core import SubClient
 from .._exceptions import InvalidArgumentError
 from .._pagination import AsyncPaginator, page_parser
 from .._parsing import parse_ack, parse_json, parse_unwrapped
-from .._paths import check_text, segment
+from .._paths import check_text, scope_prefix, segment
 from ..models.ledgers import Ledger, LedgerInstance, LedgerInstanceVersion
 from ._base import Resource
 from ._checks import flag, free_text, org_prefix
 
 if TYPE_CHECKING:
-    from ..types import JSONObject, JSONValue, QueryValue
+    from ..types import JSONObject, JSONValue, ProductRef, QueryValue
 
 __all__ = ["Ledgers", "LedgersInstances"]
 
@@ -174,15 +174,22 @@ def _older_window(
     return {**sent, "replaced_before": _iso(oldest)}
 
 
-def _prefix(org: str | None) -> str:
-    """`/v1/orgs/<org>/ledgers`, or the sandbox's `/v1/ledgers`."""
+def _prefix(org: str | None, product: ProductRef | None) -> str:
+    """`/v1/orgs/<org>/ledgers`, `/v1/products/<product>/ledgers`, or the sandbox's
+    `/v1/ledgers`."""
+    if product is not None:
+        if org is not None:
+            raise InvalidArgumentError("pass product= or org=, not both")
+        return f"{scope_prefix(product)}/ledgers"
     return f"{org_prefix(org)}/ledgers" if org is not None else "/v1/ledgers"
 
 
-def _instance_path(ledger_name: str, scope_value: str, org: str | None) -> str:
+def _instance_path(
+    ledger_name: str, scope_value: str, org: str | None, product: ProductRef | None
+) -> str:
     name = _ledger_name(ledger_name)
     value = segment(scope_value, "scope_value")
-    return f"{_prefix(org)}/{name}/instances/{value}"
+    return f"{_prefix(org, product)}/{name}/instances/{value}"
 
 
 # --------------------------------------------------------------------------- sub-clients
@@ -191,7 +198,7 @@ def _instance_path(ledger_name: str, scope_value: str, org: str | None) -> str:
 class LedgersInstances(Resource):
     """The instances of a ledger: its data for each owner, product or device (the
     `scope_value`: an owner, product or device id, as the ledger's scope says), and the
-    versions each instance had."""
+    versions each instance had. `org=` and `product=` as in `ledgers`."""
 
     __slots__ = ()
 
@@ -202,16 +209,22 @@ class LedgersInstances(Resource):
         page: int | None = None,
         per_page: int | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> AsyncPaginator[LedgerInstance]:
         """The ledger's instances, page by page."""
-        path = f"{_prefix(org)}/{_ledger_name(ledger_name)}/instances"
+        path = f"{_prefix(org, product)}/{_ledger_name(ledger_name)}/instances"
         return self._paginate(path, _parse_instance_page, page=page, per_page=per_page)
 
     async def get(
-        self, ledger_name: str, scope_value: str, *, org: str | None = None
+        self,
+        ledger_name: str,
+        scope_value: str,
+        *,
+        org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LedgerInstance:
         """One instance with its data."""
-        path = _instance_path(ledger_name, scope_value, org)
+        path = _instance_path(ledger_name, scope_value, org, product)
         return await self._request("GET", path, parse=_parse_instance)
 
     async def set(
@@ -222,22 +235,30 @@ class LedgersInstances(Resource):
         *,
         set_mode: Literal["Replace", "Merge"] | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LedgerInstance:
         """Store `data` (a JSON object) in an instance, creating it if needed.
 
         `set_mode="Replace"` (the cloud's default) replaces the stored data; `"Merge"` sets
         the top-level keys sent and keeps the others. The data replaced becomes a version.
         """
-        path = _instance_path(ledger_name, scope_value, org)
+        path = _instance_path(ledger_name, scope_value, org, product)
         mode = None if set_mode is None else _choice(set_mode, "set_mode", SET_MODES)
         body = {"instance": {"data": _json_object(data, "data")}}
         return await self._request(
             "PUT", path, params={"set_mode": mode}, json=body, parse=_parse_instance
         )
 
-    async def delete(self, ledger_name: str, scope_value: str, *, org: str | None = None) -> None:
+    async def delete(
+        self,
+        ledger_name: str,
+        scope_value: str,
+        *,
+        org: str | None = None,
+        product: ProductRef | None = None,
+    ) -> None:
         """Delete an instance and its data."""
-        path = _instance_path(ledger_name, scope_value, org)
+        path = _instance_path(ledger_name, scope_value, org, product)
         await self._request("DELETE", path, parse=parse_ack)
 
     def list_versions(
@@ -248,6 +269,7 @@ class LedgersInstances(Resource):
         replaced_before: datetime | str | None = None,
         replaced_after: datetime | str | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> AsyncPaginator[LedgerInstanceVersion]:
         """The instance's past versions, newest first, optionally within a window of when they
         were replaced (aware datetimes, or ISO 8601 strings).
@@ -255,7 +277,7 @@ class LedgersInstances(Resource):
         The first request sends exactly the window given; while the cloud says it has more,
         each next request asks for versions replaced before the oldest one seen so far.
         """
-        path = f"{_instance_path(ledger_name, scope_value, org)}/versions"
+        path = f"{_instance_path(ledger_name, scope_value, org, product)}/versions"
         before = None if replaced_before is None else _when(replaced_before, "replaced_before")
         after = None if replaced_after is None else _when(replaced_after, "replaced_after")
         if (
@@ -268,17 +290,25 @@ class LedgersInstances(Resource):
         return self._paginate_by_query(path, _parse_version_page, _older_window, params=params)
 
     async def get_version(
-        self, ledger_name: str, scope_value: str, version: str, *, org: str | None = None
+        self,
+        ledger_name: str,
+        scope_value: str,
+        version: str,
+        *,
+        org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LedgerInstanceVersion:
         """One past version of an instance, by its id (`LedgerInstanceVersion.version_id`)."""
-        path = f"{_instance_path(ledger_name, scope_value, org)}/versions/"
+        path = f"{_instance_path(ledger_name, scope_value, org, product)}/versions/"
         path += segment(version, "version")
         return await self._request("GET", path, parse=_parse_version)
 
 
 class Ledgers(Resource):
-    """Ledger definitions of the sandbox, or of an organization with `org=` (its id or slug).
-    Holds the nested `instances` sub-client, the data stored in each ledger.
+    """Ledger definitions of the sandbox, or of an organization with `org=` (its id or slug),
+    or of a product with `product=` (its id or slug; not with `org=`; under
+    `/v1/products/:product/ledgers`, a route Particle shows in request examples only, without
+    a full reference). Holds the nested `instances` sub-client, the data stored in each ledger.
 
     Ledger names are lower-case letters, digits and dashes, up to 32 characters.
     """
@@ -296,6 +326,7 @@ class Ledgers(Resource):
         page: int | None = None,
         per_page: int | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> AsyncPaginator[Ledger]:
         """Ledger definitions, optionally of one `scope` only; `archived=True` lists the
         archived ones, `False` the others (the cloud's default when omitted)."""
@@ -304,12 +335,14 @@ class Ledgers(Resource):
             "archived": None if archived is None else flag(archived, "archived"),
         }
         return self._paginate(
-            _prefix(org), _parse_ledger_page, params=params, page=page, per_page=per_page
+            _prefix(org, product), _parse_ledger_page, params=params, page=page, per_page=per_page
         )
 
-    async def get(self, name: str, *, org: str | None = None) -> Ledger:
+    async def get(
+        self, name: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> Ledger:
         """One ledger definition."""
-        path = f"{_prefix(org)}/{_ledger_name(name)}"
+        path = f"{_prefix(org, product)}/{_ledger_name(name)}"
         return await self._request("GET", path, parse=_parse_ledger)
 
     async def create(
@@ -320,6 +353,7 @@ class Ledgers(Resource):
         direction: str,
         description: str | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> Ledger:
         """Define a ledger whose instances belong to each owner, product or device (`scope`)
         and whose data flows in `direction` (such as `"CloudOnly"`). Not retried once sent."""
@@ -333,7 +367,11 @@ class Ledgers(Resource):
                 description, "description", max_length=MAX_DESCRIPTION_LENGTH
             )
         return await self._request(
-            "POST", _prefix(org), json={"ledger": ledger}, parse=_parse_ledger, idempotent=False
+            "POST",
+            _prefix(org, product),
+            json={"ledger": ledger},
+            parse=_parse_ledger,
+            idempotent=False,
         )
 
     async def update(
@@ -343,9 +381,10 @@ class Ledgers(Resource):
         description: str | None = None,
         direction: str | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> Ledger:
         """Change a ledger's description and/or direction."""
-        path = f"{_prefix(org)}/{_ledger_name(name)}"
+        path = f"{_prefix(org, product)}/{_ledger_name(name)}"
         ledger: dict[str, Any] = {}
         if description is not None:
             ledger["description"] = free_text(
@@ -357,8 +396,10 @@ class Ledgers(Resource):
             raise InvalidArgumentError("ledgers.update() needs description= or direction=")
         return await self._request("PUT", path, json={"ledger": ledger}, parse=_parse_ledger)
 
-    async def archive(self, name: str, *, org: str | None = None) -> None:
+    async def archive(
+        self, name: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> None:
         """Archive a ledger (the cloud's DELETE): it keeps its record, marked archived, and
         leaves the default listing."""
-        path = f"{_prefix(org)}/{_ledger_name(name)}"
+        path = f"{_prefix(org, product)}/{_ledger_name(name)}"
         await self._request("DELETE", path, parse=parse_ack)

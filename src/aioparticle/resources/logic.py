@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from .._core import SubClient
 from .._exceptions import InvalidArgumentError
 from .._parsing import parse_ack, parse_unwrapped
-from .._paths import check_text, segment
+from .._paths import check_text, scope_prefix, segment
 from ..models.logic import (
     LogicEvent,
     LogicExecution,
     LogicFunction,
+    LogicFunctionStats,
     LogicRun,
     LogicRunLog,
     LogicTrigger,
@@ -22,7 +23,7 @@ from ._base import Resource
 from ._checks import flag, free_text, org_prefix, short_text
 
 if TYPE_CHECKING:
-    from ..types import JSONObject, JSONValue
+    from ..types import JSONObject, JSONValue, ProductRef
 
 __all__ = ["Logic", "LogicFunctions", "LogicRuns"]
 
@@ -42,19 +43,27 @@ _parse_function = parse_unwrapped(LogicFunction, "logic_function")
 _parse_runs = parse_unwrapped(list[LogicRun], "logic_runs")
 _parse_run = parse_unwrapped(LogicRun, "logic_run")
 _parse_logs = parse_unwrapped(list[LogicRunLog], "logs")
+_parse_stats = parse_unwrapped(list[LogicFunctionStats], "logic_function_stats")
 
 
-def _prefix(org: str | None) -> str:
-    """`/v1/logic` (the token's sandbox) or `/v1/orgs/<org>/logic`."""
+def _prefix(org: str | None, product: ProductRef | None) -> str:
+    """`/v1/logic` (the token's sandbox), `/v1/orgs/<org>/logic` or
+    `/v1/products/<product>/logic`."""
+    if product is not None:
+        if org is not None:
+            raise InvalidArgumentError("pass product= or org=, not both")
+        return f"{scope_prefix(product)}/logic"
     return "/v1/logic" if org is None else f"{org_prefix(org)}/logic"
 
 
-def _function_path(function_id: object, org: str | None) -> str:
-    return f"{_prefix(org)}/functions/{segment(function_id, 'function_id')}"
+def _function_path(function_id: object, org: str | None, product: ProductRef | None) -> str:
+    return f"{_prefix(org, product)}/functions/{segment(function_id, 'function_id')}"
 
 
-def _run_path(function_id: object, run_id: object, org: str | None) -> str:
-    return f"{_function_path(function_id, org)}/runs/{segment(run_id, 'run_id')}"
+def _run_path(
+    function_id: object, run_id: object, org: str | None, product: ProductRef | None
+) -> str:
+    return f"{_function_path(function_id, org, product)}/runs/{segment(run_id, 'run_id')}"
 
 
 def _json(value: object, what: str, depth: int = 0) -> JSONValue:
@@ -175,22 +184,39 @@ def _description(value: object) -> str:
 
 class LogicFunctions(Resource):
     """Saved logic functions and their triggers. Without `org=` every call reaches the token
-    user's sandbox; with it, the organization's (`org=`: its id or slug)."""
+    user's sandbox; with it, the organization's (`org=`: its id or slug); with `product=` (an
+    id or slug; not with `org=`), the product's, under `/v1/products/:product/logic` (a
+    route Particle shows in request examples only, without a full reference)."""
 
     __slots__ = ()
 
+    async def get_stats(
+        self, function_id: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> list[LogicFunctionStats]:
+        """The function's runs per day (UTC), by outcome: success, failure, timeout."""
+        path = f"{_function_path(function_id, org, product)}/stats"
+        return await self._request("GET", path, _parse_stats)
+
     async def list(
-        self, *, today_stats: bool = False, org: str | None = None
+        self,
+        *,
+        today_stats: bool = False,
+        org: str | None = None,
+        product: ProductRef | None = None,
     ) -> list[LogicFunction]:
         """Every logic function; with `today_stats=True` each carries the day's run counts
         (`LogicFunction.today_stats`)."""
         params = {"today_stats": True} if flag(today_stats, "today_stats") else None
-        path = f"{_prefix(org)}/functions"
+        path = f"{_prefix(org, product)}/functions"
         return await self._request("GET", path, _parse_functions, params=params)
 
-    async def get(self, function_id: str, *, org: str | None = None) -> LogicFunction:
+    async def get(
+        self, function_id: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> LogicFunction:
         """One logic function, with its source and triggers."""
-        return await self._request("GET", _function_path(function_id, org), _parse_function)
+        return await self._request(
+            "GET", _function_path(function_id, org, product), _parse_function
+        )
 
     async def create(
         self,
@@ -202,6 +228,7 @@ class LogicFunctions(Resource):
         logic_triggers: Sequence[LogicTrigger | JSONObject] | None = None,
         api_username: str | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LogicFunction:
         """Save a logic function. `source` is JavaScript code (a `str`) or a whole source
         object (`{"type": "JavaScript", "code": ...}`); `logic_triggers` are `LogicTrigger`s
@@ -216,7 +243,7 @@ class LogicFunctions(Resource):
             fields["logic_triggers"] = _triggers(logic_triggers)
         if api_username is not None:
             fields["api_username"] = _api_username(api_username)
-        path = f"{_prefix(org)}/functions"
+        path = f"{_prefix(org, product)}/functions"
         return await self._request(
             "POST", path, _parse_function, json={"logic_function": fields}, idempotent=False
         )
@@ -231,10 +258,11 @@ class LogicFunctions(Resource):
         enabled: bool | None = None,
         logic_triggers: Sequence[LogicTrigger | JSONObject] | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LogicFunction:
         """Change a function: only the options given are sent. `logic_triggers` replaces
         the triggers; one that carries the `id` of an existing trigger updates it in place."""
-        path = _function_path(function_id, org)
+        path = _function_path(function_id, org, product)
         fields: dict[str, JSONValue] = {}
         if name is not None:
             fields["name"] = _name(name)
@@ -253,42 +281,61 @@ class LogicFunctions(Resource):
             )
         return await self._request("PUT", path, _parse_function, json={"logic_function": fields})
 
-    async def delete(self, function_id: str, *, org: str | None = None) -> None:
+    async def delete(
+        self, function_id: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> None:
         """Delete a function, its triggers and its runs."""
-        await self._request("DELETE", _function_path(function_id, org), parse_ack)
+        await self._request("DELETE", _function_path(function_id, org, product), parse_ack)
 
 
 class LogicRuns(Resource):
-    """The runs of a saved logic function and their logs (`org=` as in `logic.functions`)."""
+    """The runs of a saved logic function and their logs (`org=` and `product=` as in
+    `logic.functions`)."""
 
     __slots__ = ()
 
-    async def get(self, function_id: str, run_id: str, *, org: str | None = None) -> LogicRun:
+    async def get(
+        self,
+        function_id: str,
+        run_id: str,
+        *,
+        org: str | None = None,
+        product: ProductRef | None = None,
+    ) -> LogicRun:
         """One run: what triggered it, its status, when it started and finished."""
-        return await self._request("GET", _run_path(function_id, run_id, org), _parse_run)
+        return await self._request("GET", _run_path(function_id, run_id, org, product), _parse_run)
 
     async def get_logs(
-        self, function_id: str, run_id: str, *, org: str | None = None
+        self,
+        function_id: str,
+        run_id: str,
+        *,
+        org: str | None = None,
+        product: ProductRef | None = None,
     ) -> list[LogicRunLog]:
         """The log lines of one run, each with its level, timestamp and logged values."""
-        path = f"{_run_path(function_id, run_id, org)}/logs"
+        path = f"{_run_path(function_id, run_id, org, product)}/logs"
         return await self._request("GET", path, _parse_logs)
 
     # defined last: below it, `list` in an annotation of this class would name this method
-    async def list(self, function_id: str, *, org: str | None = None) -> list[LogicRun]:
+    async def list(
+        self, function_id: str, *, org: str | None = None, product: ProductRef | None = None
+    ) -> list[LogicRun]:
         """The function's recent runs (the cloud keeps the last 100)."""
-        path = f"{_function_path(function_id, org)}/runs"
+        path = f"{_function_path(function_id, org, product)}/runs"
         return await self._request("GET", path, _parse_runs)
 
 
 class Logic(Resource):
     """Logic: run code once with `execute`; saved functions in the nested `functions`
     sub-client, their runs in `runs`. Without `org=` every call reaches the token user's
-    sandbox; with it, the organization's (its id or slug)."""
+    sandbox; with it, the organization's (its id or slug); with `product=` (an id or slug;
+    not with `org=`), the product's, under `/v1/products/:product/logic` (a route Particle
+    shows in request examples only, without a full reference)."""
 
     __slots__ = ()
 
-    #: Saved logic functions: list, get, create, update, delete.
+    #: Saved logic functions: list, get, create, update, delete, get_stats.
     functions = SubClient(LogicFunctions)
     #: Runs of a saved function: list, get, get_logs.
     runs = SubClient(LogicRuns)
@@ -300,6 +347,7 @@ class Logic(Resource):
         event: LogicEvent | JSONObject | None = None,
         api_username: str | None = None,
         org: str | None = None,
+        product: ProductRef | None = None,
     ) -> LogicExecution:
         """Run code once without saving it, with `event` as its triggering event, and return
         its status and logs. `source` is JavaScript code (a `str`) or a whole source object.
@@ -309,5 +357,5 @@ class Logic(Resource):
             body["event"] = _event(event)
         if api_username is not None:
             body["api_username"] = _api_username(api_username)
-        path = f"{_prefix(org)}/execute"
+        path = f"{_prefix(org, product)}/execute"
         return await self._request("POST", path, _parse_execution, json=body, idempotent=False)

@@ -83,6 +83,12 @@ def _platform_id(platform_id: object) -> int:
     return platform_id
 
 
+_parse_latest_locations = parse_unwrapped(list[DeviceLocation], "locations")
+
+#: The media type of a configuration's JSON Schema document.
+SCHEMA_TYPE = "application/schema+json"
+
+
 def _version(version: object) -> str:
     return str(positive_int(version, "version"))
 
@@ -110,8 +116,12 @@ class ProductsFirmware(Resource):
         product: ProductRef,
         title: str,
         description: str | None = None,
+        mandatory: bool | None = None,
     ) -> ProductFirmware:
-        """Upload a firmware binary as `version` (bytes, a path or a binary file object)."""
+        """Upload a firmware binary as `version` (bytes, a path or a binary file object).
+
+        `mandatory=True` marks it a version every device must run before a later one
+        (Enterprise products); sent only when given."""
         path = f"{self._product_prefix(product)}/firmware"
         fields = {
             "version": _version(version),
@@ -121,6 +131,8 @@ class ProductsFirmware(Resource):
             fields["description"] = free_text(
                 description, "description", max_length=MAX_DESCRIPTION_LENGTH
             )
+        if mandatory is not None:
+            fields["mandatory"] = "true" if flag(mandatory, "mandatory") else "false"
         part = file_part("file", file, default_filename="firmware.bin", what="file")
         return await self._request("POST", path, data=fields, parts=[part], parse=_parse_firmware)
 
@@ -131,8 +143,9 @@ class ProductsFirmware(Resource):
         product: ProductRef,
         title: str | None = None,
         description: str | None = None,
+        mandatory: bool | None = None,
     ) -> ProductFirmware:
-        """Change a firmware version's title and/or description."""
+        """Change a firmware version's title, description and/or `mandatory` flag."""
         path = f"{self._product_prefix(product)}/firmware/{_version(version)}"
         body: dict[str, JSONValue] = {}
         if title is not None:
@@ -141,9 +154,17 @@ class ProductsFirmware(Resource):
             body["description"] = free_text(
                 description, "description", max_length=MAX_DESCRIPTION_LENGTH
             )
+        if mandatory is not None:
+            body["mandatory"] = flag(mandatory, "mandatory")
         if not body:
-            raise InvalidArgumentError("firmware.update() needs title= or description=")
+            raise InvalidArgumentError("firmware.update() needs title=, description= or mandatory=")
         return await self._request("PUT", path, json=body, parse=_parse_firmware)
+
+    async def delete(self, version: int, *, product: ProductRef) -> None:
+        """Delete a firmware version that was never released (the cloud refuses to delete
+        one that was)."""
+        path = f"{self._product_prefix(product)}/firmware/{_version(version)}"
+        await self._request("DELETE", path, parse=parse_ack)
 
     @overload
     async def download(
@@ -277,6 +298,35 @@ class ProductsConfig(Resource):
         path = _config_path(self._product_prefix(product), device)
         return await self._request("PUT", path, json=dict(config), parse=_parse_config)
 
+    async def set_schema(
+        self, schema: JSONObject, *, product: ProductRef, device: str | None = None
+    ) -> dict[str, Any]:
+        """Replace the configuration's JSON Schema with `schema` (sent as the whole body,
+        typed `application/schema+json`) and return the schema the cloud stored (the one
+        sent when it answers without a body).
+
+        A schema the cloud rejects raises `UnprocessableEntityError` (422), whose
+        `violations` say what is wrong."""
+        if not isinstance(schema, Mapping):
+            raise InvalidArgumentError(f"schema must be a mapping, got {type(schema).__name__}")
+        sent = dict(schema)
+        path = _config_path(self._product_prefix(product), device)
+
+        def parse(content: bytes) -> dict[str, Any]:
+            return sent if parse_json(content) is None else parse_object(content)
+
+        return await self._request(
+            "PUT", path, json=sent, headers={"Content-Type": SCHEMA_TYPE}, parse=parse
+        )
+
+    async def delete_schema(self, *, product: ProductRef, device: str | None = None) -> None:
+        """Drop a custom schema: the product goes back to the default schema, a device to its
+        product's."""
+        path = _config_path(self._product_prefix(product), device)
+        await self._request(
+            "DELETE", path, json={}, headers={"Content-Type": SCHEMA_TYPE}, parse=parse_ack
+        )
+
 
 def _location_query(
     date_range_: str | tuple[datetime, datetime] | None,
@@ -292,10 +342,43 @@ def _location_query(
     }
 
 
+def _device_filters(
+    device_id: str | None, device_name: str | None, groups: Sequence[str] | None
+) -> dict[str, str | int | None]:
+    """`device_id`, `device_name` and `groups` (indexed: `groups[0]=a&groups[1]=b`)."""
+    params: dict[str, str | int | None] = {
+        "device_id": None
+        if device_id is None
+        else short_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
+        "device_name": None
+        if device_name is None
+        else short_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
+    }
+    if groups is not None:
+        for n, group in enumerate(name_list(groups, "groups")):
+            params[f"groups[{n}]"] = group
+    return params
+
+
 class ProductsLocations(Resource):
     """Where a product's asset trackers have been."""
 
     __slots__ = ()
+
+    async def list_latest(
+        self,
+        *,
+        product: ProductRef,
+        device_id: str | None = None,
+        device_name: str | None = None,
+        groups: Sequence[str] | None = None,
+    ) -> list[DeviceLocation]:
+        """The last known location of every device of the product (one `Point` each, not
+        paginated), optionally of one device, of devices whose name starts with
+        `device_name`, or of some groups (sent as `list` sends them)."""
+        path = f"{self._product_prefix(product)}/fleet_locations"
+        params = _device_filters(device_id, device_name, groups)
+        return await self._request("GET", path, params=params, parse=_parse_latest_locations)
 
     def list(
         self,
@@ -317,16 +400,8 @@ class ProductsLocations(Resource):
         path = f"{self._product_prefix(product)}/locations"
         params: dict[str, str | int | None] = {
             **_location_query(date_range, rect_bl, rect_tr),
-            "device_id": None
-            if device_id is None
-            else short_text(device_id, "device_id", max_length=MAX_ID_LENGTH),
-            "device_name": None
-            if device_name is None
-            else short_text(device_name, "device_name", max_length=MAX_ID_LENGTH),
+            **_device_filters(device_id, device_name, groups),
         }
-        if groups is not None:
-            for n, group in enumerate(name_list(groups, "groups")):
-                params[f"groups[{n}]"] = group
         return self._paginate(
             path,
             _parse_locations,
@@ -645,13 +720,13 @@ class Products(Resource):
 
     __slots__ = ()
 
-    #: Product firmware versions: list, get, upload, update, download, release.
+    #: Product firmware versions: list, get, upload, update, delete, download, release.
     firmware = SubClient(ProductsFirmware)
     #: The product team: list, invite, remove, and API users (create, update, regenerate).
     team = SubClient(ProductsTeam)
-    #: Asset-tracking configuration: get, get_schema, set.
+    #: Asset-tracking configuration: get, get_schema, set, set_schema, delete_schema.
     config = SubClient(ProductsConfig)
-    #: Asset-tracking locations: list, get.
+    #: Asset-tracking locations: list, get, list_latest.
     locations = SubClient(ProductsLocations)
     #: Fleet health: get_online, get_events, get_integrations, get_functions, get_variables.
     metrics = SubClient(ProductsMetrics)

@@ -162,6 +162,25 @@ class LocalCloud(CloudState):
     result; `DELETE {deny: true}` marks it `denied`, takes it out of the product and answers
     204. `firmware_updates_forced` set by a device `PUT` is stored and echoed. A product
     publish with `as_device_id` comes from that device of the product (403 for any other).
+
+    `POST .../integrations/:id/test` sends one test event (`data`, default `test-event`, from
+    `device_id`, default `api`) through a `Webhook` integration at once, disabled or not, and
+    answers `{pass, data, error}` with what the target answered (also kept in
+    `hook_deliveries`); other types answer `pass: false`.
+
+    Product firmware can be deleted while it was never released (released or current: 409);
+    `mandatory` is kept per version. A product's (or one product device's) asset-tracking
+    configuration and JSON Schema live in `configurations` and `config_schemas`: a schema `PUT`
+    as `application/schema+json` must be an object with a JSON Schema `type` (and object
+    `properties`), otherwise 422 `{message: "Invalid Schema", description, violations}`;
+    `DELETE` (204) restores the default schema (a device: its product's). Seed locations with
+    `add_location(device_id, lat, lng, at=...)` (kept in `locations`);
+    `GET /v1/products/:product/fleet_locations` answers each device's latest one.
+
+    Logic functions and ledgers also live per product, under `/v1/products/:product/logic`
+    and `/v1/products/:product/ledgers`, for tokens that may use the product; a function's
+    `.../stats` counts its stored runs per UTC day (`{date: "YYYYMMDD", success, failure,
+    timeout}`).
     """
 
     def __init__(

@@ -10,7 +10,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._state import Denied
-from ._common import authenticate, cloud, denied, json_response, read_body, scope_of
+from ._common import (
+    authenticate,
+    bad_request,
+    cloud,
+    denied,
+    json_response,
+    read_body,
+    scope_of,
+)
 
 __all__ = ["ROUTES"]
 
@@ -50,6 +58,28 @@ async def create_integration(request: Request) -> Response:
     return json_response(created)
 
 
+async def get_integration(request: Request) -> Response:
+    owner, product_id, org_id = _scope(request)
+    integration_id = request.path_params["integration"]
+    found = cloud(request).get_integration(owner, product_id, integration_id, org_id)
+    return json_response({"integration": found})
+
+
+async def test_integration(request: Request) -> Response:
+    """Deliver one test event: `data` (default `test-event`) from `device_id` (`api`)."""
+    owner, product_id, _ = _scope(request)
+    body = await read_body(request)
+    data, device_id = body.get("data", "test-event"), body.get("device_id", "api")
+    if not isinstance(data, str):
+        raise bad_request("data must be a string")
+    if not isinstance(device_id, str) or not device_id:
+        raise bad_request("device_id must be a device id")
+    result = await cloud(request).test_integration(
+        owner, product_id, request.path_params["integration"], data=data, device_id=device_id
+    )
+    return json_response(result)
+
+
 async def update_integration(request: Request) -> Response:
     owner, product_id, org_id = _scope(request)
     body = await read_body(request)
@@ -67,12 +97,23 @@ async def delete_integration(request: Request) -> Response:
 
 _PREFIXES = ("/v1", "/v1/products/{product}", "/v1/orgs/{org}")
 
-ROUTES = [
-    Route(f"{prefix}/integrations", handler, methods=[method])
-    for prefix in _PREFIXES
-    for handler, method in ((list_integrations, "GET"), (create_integration, "POST"))
-] + [
-    Route(f"{prefix}/integrations/{{integration}}", handler, methods=[method])
-    for prefix in _PREFIXES
-    for handler, method in ((update_integration, "PUT"), (delete_integration, "DELETE"))
-]
+ROUTES = (
+    [
+        Route(f"{prefix}/integrations", handler, methods=[method])
+        for prefix in _PREFIXES
+        for handler, method in ((list_integrations, "GET"), (create_integration, "POST"))
+    ]
+    + [
+        Route(f"{prefix}/integrations/{{integration}}", handler, methods=[method])
+        for prefix in _PREFIXES
+        for handler, method in (
+            (get_integration, "GET"),
+            (update_integration, "PUT"),
+            (delete_integration, "DELETE"),
+        )
+    ]
+    + [
+        Route(f"{prefix}/integrations/{{integration}}/test", test_integration, methods=["POST"])
+        for prefix in _PREFIXES[:2]
+    ]
+)

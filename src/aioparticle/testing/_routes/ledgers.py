@@ -1,5 +1,5 @@
-"""Ledgers: `/v1/ledgers` (the sandbox) and `/v1/orgs/:org/ledgers`, their instances and the
-instances' versions."""
+"""Ledgers: `/v1/ledgers` (the sandbox), `/v1/orgs/:org/ledgers` and
+`/v1/products/:product/ledgers`, their instances and the instances' versions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._state.auth import Token
-from ._common import authenticate, bad_request, cloud, json_response, page_meta, paging, read_body
+from .._state.ledgers import LedgerSpace, ProductLedgers
+from ._common import (
+    authenticate,
+    bad_request,
+    cloud,
+    json_response,
+    page_meta,
+    paging,
+    product_of,
+    read_body,
+)
 
 __all__ = ["ROUTES"]
 
@@ -18,8 +28,12 @@ __all__ = ["ROUTES"]
 DEFAULT_PER_PAGE = 100
 
 
-def _caller(request: Request) -> tuple[Token, str | None]:
-    """The request's token and the organization of the path (None: the sandbox)."""
+def _caller(request: Request) -> tuple[Token, LedgerSpace]:
+    """The request's token and the organization of the path, or its product (if the token
+    may use it); None: the sandbox."""
+    if "product" in request.path_params:
+        product, token = product_of(request)
+        return token, ProductLedgers(product.id)
     return authenticate(request), request.path_params.get("org")
 
 
@@ -144,7 +158,7 @@ async def get_version(request: Request) -> Response:
 
 ROUTES = [
     route
-    for prefix in ("/v1/ledgers", "/v1/orgs/{org}/ledgers")
+    for prefix in ("/v1/ledgers", "/v1/orgs/{org}/ledgers", "/v1/products/{product}/ledgers")
     for route in (
         Route(prefix, list_ledgers, methods=["GET"]),
         Route(prefix, create_ledger, methods=["POST"]),

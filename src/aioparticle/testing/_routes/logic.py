@@ -1,5 +1,6 @@
-"""Logic: `/v1/logic/...` (the token's sandbox) and `/v1/orgs/:org/logic/...`: one-off
-executions, saved functions with their triggers, and their runs and logs."""
+"""Logic: `/v1/logic/...` (the token's sandbox), `/v1/orgs/:org/logic/...` and
+`/v1/products/:product/logic/...`: one-off executions, saved functions with their triggers,
+their runs and logs, and their daily stats."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._state import Denied
-from ._common import authenticate, bad_request, cloud, denied, json_response, read_body
+from ._common import (
+    authenticate,
+    bad_request,
+    cloud,
+    denied,
+    json_response,
+    product_of,
+    read_body,
+)
 
 __all__ = ["ROUTES"]
 
@@ -19,17 +28,27 @@ _FUNCTION_KEYS = ("name", "description", "enabled", "source", "logic_triggers", 
 
 
 class Owner(NamedTuple):
-    """Whose Logic a request reaches: a sandbox (`username`) or an organization (`org_id`);
-    `by` is the token's user."""
+    """Whose Logic a request reaches: a sandbox (`username`), an organization (`org_id`) or
+    a product (`product_id`); `by` is the token's user."""
 
     username: str | None
     org_id: str | None
     by: str | None
+    product_id: int | None = None
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The keywords of the state's Logic methods naming this owner."""
+        return {"username": self.username, "org_id": self.org_id, "product_id": self.product_id}
 
 
 def _owner(request: Request) -> Owner:
-    """The token's sandbox, or the path's organization if the token's user is a member or the
-    token is one of its API users' (404 or 403 otherwise)."""
+    """The token's sandbox, the path's organization if the token's user is a member or the
+    token is one of its API users', or the path's product if the token may use it (404 or 403
+    otherwise)."""
+    if "product" in request.path_params:
+        product, token = product_of(request)
+        return Owner(None, None, token.username, product.id)
     token = authenticate(request)
     if "org" not in request.path_params:
         if token.username is None:
@@ -89,8 +108,7 @@ async def execute(request: Request) -> Response:
     result = cloud(request).execute_logic(
         _source(body.get("source")),
         event,
-        username=owner.username,
-        org_id=owner.org_id,
+        **owner.scope,
         api_username=api_username,
     )
     return json_response({"result": result})
@@ -99,9 +117,7 @@ async def execute(request: Request) -> Response:
 async def list_functions(request: Request) -> Response:
     owner = _owner(request)
     today_stats = request.query_params.get("today_stats", "").lower() in ("true", "1")
-    functions = cloud(request).list_logic_functions(
-        username=owner.username, org_id=owner.org_id, today_stats=today_stats
-    )
+    functions = cloud(request).list_logic_functions(**owner.scope, today_stats=today_stats)
     return json_response({"logic_functions": functions})
 
 
@@ -115,8 +131,7 @@ async def create_function(request: Request) -> Response:
         enabled=fields.get("enabled", True),
         triggers=fields.get("logic_triggers", []),
         api_username=fields.get("api_username"),
-        username=owner.username,
-        org_id=owner.org_id,
+        **owner.scope,
         created_by=owner.by,
     )
     return json_response({"logic_function": created.json()})
@@ -124,9 +139,7 @@ async def create_function(request: Request) -> Response:
 
 async def get_function(request: Request) -> Response:
     owner = _owner(request)
-    found = cloud(request).logic_function(
-        request.path_params["function"], username=owner.username, org_id=owner.org_id
-    )
+    found = cloud(request).logic_function(request.path_params["function"], **owner.scope)
     return json_response({"logic_function": found.json()})
 
 
@@ -136,8 +149,7 @@ async def update_function(request: Request) -> Response:
     updated = cloud(request).update_logic_function(
         request.path_params["function"],
         fields,
-        username=owner.username,
-        org_id=owner.org_id,
+        **owner.scope,
         updated_by=owner.by,
     )
     return json_response({"logic_function": updated.json()})
@@ -145,41 +157,39 @@ async def update_function(request: Request) -> Response:
 
 async def delete_function(request: Request) -> Response:
     owner = _owner(request)
-    cloud(request).delete_logic_function(
-        request.path_params["function"], username=owner.username, org_id=owner.org_id
-    )
+    cloud(request).delete_logic_function(request.path_params["function"], **owner.scope)
     return json_response({"ok": True})
+
+
+async def get_stats(request: Request) -> Response:
+    owner = _owner(request)
+    stats = cloud(request).logic_function_stats(request.path_params["function"], **owner.scope)
+    return json_response({"logic_function_stats": stats})
 
 
 async def list_runs(request: Request) -> Response:
     owner = _owner(request)
-    runs = cloud(request).list_logic_runs(
-        request.path_params["function"], username=owner.username, org_id=owner.org_id
-    )
+    runs = cloud(request).list_logic_runs(request.path_params["function"], **owner.scope)
     return json_response({"logic_runs": runs})
 
 
 async def get_run(request: Request) -> Response:
     owner = _owner(request)
     path = request.path_params
-    run = cloud(request).get_logic_run(
-        path["function"], path["run"], username=owner.username, org_id=owner.org_id
-    )
+    run = cloud(request).get_logic_run(path["function"], path["run"], **owner.scope)
     return json_response({"logic_run": run})
 
 
 async def get_run_logs(request: Request) -> Response:
     owner = _owner(request)
     path = request.path_params
-    logs = cloud(request).get_logic_run_logs(
-        path["function"], path["run"], username=owner.username, org_id=owner.org_id
-    )
+    logs = cloud(request).get_logic_run_logs(path["function"], path["run"], **owner.scope)
     return json_response({"logs": logs})
 
 
 ROUTES = [
     route
-    for prefix in ("/v1/logic", "/v1/orgs/{org}/logic")
+    for prefix in ("/v1/logic", "/v1/orgs/{org}/logic", "/v1/products/{product}/logic")
     for route in (
         Route(f"{prefix}/execute", execute, methods=["POST"]),
         Route(f"{prefix}/functions", list_functions, methods=["GET"]),
@@ -187,6 +197,7 @@ ROUTES = [
         Route(f"{prefix}/functions/{{function}}", get_function, methods=["GET"]),
         Route(f"{prefix}/functions/{{function}}", update_function, methods=["PUT"]),
         Route(f"{prefix}/functions/{{function}}", delete_function, methods=["DELETE"]),
+        Route(f"{prefix}/functions/{{function}}/stats", get_stats, methods=["GET"]),
         Route(f"{prefix}/functions/{{function}}/runs", list_runs, methods=["GET"]),
         Route(f"{prefix}/functions/{{function}}/runs/{{run}}", get_run, methods=["GET"]),
         Route(f"{prefix}/functions/{{function}}/runs/{{run}}/logs", get_run_logs, methods=["GET"]),

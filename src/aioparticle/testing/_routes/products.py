@@ -1,18 +1,24 @@
-"""Products: the products themselves and their firmware (upload, release, download); their
+"""Products: the products themselves, their firmware (upload, release, download, delete),
+their asset-tracking configuration and schema, and their devices' last known locations; their
 teams are in `teams`."""
 
 from __future__ import annotations
+
+import json
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .._state import FakeFirmware, FakeProduct
+from .._state.tracking import InvalidSchema
 from ._common import (
+    HttpError,
     authenticate,
     bad_request,
     cloud,
     content_type,
+    device_of,
     json_response,
     product_of,
     read_body,
@@ -22,6 +28,9 @@ from ._common import (
 )
 
 __all__ = ["ROUTES"]
+
+#: The media type of a configuration's JSON Schema.
+SCHEMA_TYPE = "application/schema+json"
 
 
 def _firmware(request: Request) -> tuple[FakeProduct, FakeFirmware]:
@@ -72,6 +81,9 @@ async def upload_firmware(request: Request) -> Response:
     version = fields["version"].strip()
     if not version.isdigit():
         raise bad_request("version must be an integer")
+    mandatory = fields.get("mandatory", "false").strip().lower()
+    if mandatory not in ("true", "false"):
+        raise bad_request("mandatory must be true or false")
     firmware = cloud(request).upload_firmware(
         product,
         version,
@@ -79,6 +91,7 @@ async def upload_firmware(request: Request) -> Response:
         title=fields["title"].strip(),
         description=fields.get("description", ""),
         uploaded_by=token.username,
+        mandatory=mandatory == "true",
     )
     return json_response(firmware)
 
@@ -91,12 +104,22 @@ async def update_firmware(request: Request) -> Response:
         raise bad_request("title must be a non-empty string")
     if "description" in body and not isinstance(description, str):
         raise bad_request("description must be a string")
+    mandatory = body.get("mandatory")
+    if mandatory is not None and not isinstance(mandatory, bool):
+        raise bad_request("mandatory must be a boolean")
     updated = cloud(request).update_firmware(
         firmware,
         title=title if isinstance(title, str) else None,
         description=description if isinstance(description, str) else None,
+        mandatory=mandatory,
     )
     return json_response(updated)
+
+
+async def delete_firmware(request: Request) -> Response:
+    product, firmware = _firmware(request)
+    cloud(request).delete_firmware(product, firmware)
+    return Response(status_code=204)
 
 
 async def release_firmware(request: Request) -> Response:
@@ -127,6 +150,71 @@ async def release_firmware(request: Request) -> Response:
     return json_response({"ok": True})
 
 
+def _config_target(request: Request) -> tuple[FakeProduct, str | None]:
+    """The product of the path and the device of the path (its id), if any."""
+    if "device" not in request.path_params:
+        product, _ = product_of(request)
+        return product, None
+    device, _, in_product = device_of(request)
+    assert in_product is not None, "a route without a product"
+    return in_product, device.id
+
+
+def _invalid_schema(exc: InvalidSchema) -> HttpError:
+    body = {"message": exc.message, "description": exc.description, "violations": exc.violations}
+    return HttpError(422, body)
+
+
+async def get_config(request: Request) -> Response:
+    """The configuration, or with `Accept: application/schema+json` its schema."""
+    product, device_id = _config_target(request)
+    state = cloud(request)
+    if SCHEMA_TYPE in request.headers.get("accept", ""):
+        return json_response(state.config_schema(product, device_id))
+    return json_response({"configuration": state.configuration(product, device_id)})
+
+
+async def set_config(request: Request) -> Response:
+    """Replace the configuration, or with `Content-Type: application/schema+json` the schema
+    (the body is the whole schema; 422 when it is not one)."""
+    product, device_id = _config_target(request)
+    state = cloud(request)
+    if content_type(request) != SCHEMA_TYPE:
+        body = await read_body(request)
+        return json_response({"configuration": state.set_configuration(product, device_id, body)})
+    try:
+        schema = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("Invalid request body") from None
+    try:
+        return json_response(state.set_config_schema(product, device_id, schema))
+    except InvalidSchema as exc:
+        raise _invalid_schema(exc) from None
+
+
+async def delete_config_schema(request: Request) -> Response:
+    """Drop the custom schema (sent as `application/schema+json` with the body `{}`)."""
+    product, device_id = _config_target(request)
+    cloud(request).delete_config_schema(product, device_id)
+    return Response(status_code=204)
+
+
+async def fleet_locations(request: Request) -> Response:
+    """The last known location of every device: `device_id`, `device_name` (a prefix) and
+    `groups` (`groups[0]=a&groups[1]=b`, or comma-separated) filter."""
+    product, _ = product_of(request)
+    query = request.query_params
+    groups = [v for k, v in query.multi_items() if k.startswith("groups[")]
+    groups += [g for v in query.getlist("groups") for g in v.split(",") if g]
+    rows = cloud(request).latest_locations(
+        product,
+        device_id=query.get("device_id") or None,
+        device_name=query.get("device_name") or None,
+        groups=groups,
+    )
+    return json_response({"locations": rows})
+
+
 # "release" comes before the "{version}" routes
 ROUTES = [
     Route("/v1/products", list_products, methods=["GET"]),
@@ -136,5 +224,16 @@ ROUTES = [
     Route("/v1/products/{product}/firmware/release", release_firmware, methods=["PUT"]),
     Route("/v1/products/{product}/firmware/{version}", get_firmware, methods=["GET"]),
     Route("/v1/products/{product}/firmware/{version}", update_firmware, methods=["PUT"]),
+    Route("/v1/products/{product}/firmware/{version}", delete_firmware, methods=["DELETE"]),
     Route("/v1/products/{product}/firmware/{version}/binary", download_firmware, methods=["GET"]),
+    Route("/v1/products/{product}/fleet_locations", fleet_locations, methods=["GET"]),
+    *(
+        Route(path, handler, methods=[method])
+        for path in ("/v1/products/{product}/config", "/v1/products/{product}/config/{device}")
+        for handler, method in (
+            (get_config, "GET"),
+            (set_config, "PUT"),
+            (delete_config_schema, "DELETE"),
+        )
+    ),
 ]

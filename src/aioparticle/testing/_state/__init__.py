@@ -80,6 +80,7 @@ from .service_agreements import (
 )
 from .sims import SIM_ACTIONS, FakeSim, SimsMixin, SimStatusCheck
 from .teams import FakeApiUser, TeamsMixin
+from .tracking import LocationFix, TrackingMixin
 from .users import PendingMfa, UsersMixin
 from .webhooks import FakeHook, HookDelivery, WebhooksMixin, is_loopback_url
 
@@ -133,6 +134,7 @@ __all__ = [
     "FirmwareRelease",
     "FlashRequest",
     "FunctionCall",
+    "LocationFix",
     "LogicExecution",
     "MetricsFilter",
     "LogicScript",
@@ -187,6 +189,7 @@ class CloudState(
     SimsMixin,
     LogicMixin,
     ProductsMixin,
+    TrackingMixin,
     EventsMixin,
     LibrariesMixin,
     BuildsMixin,

@@ -192,7 +192,8 @@ class StateBase:
         self.logic_executions: list[LogicExecution] = []
         #: environment variables by scope (`env_vars.EnvScopeKey`)
         self.env_scopes: dict[EnvScopeKey, EnvScope] = {}
-        #: ledger definitions by (space, name): space is "user:<username>" or "org:<org id>"
+        #: ledger definitions by (space, name): space is "user:<username>", "org:<org id>" or
+        #: "product:<product id>"
         self.ledgers: dict[tuple[str, str], FakeLedger] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD

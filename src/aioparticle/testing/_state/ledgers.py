@@ -23,6 +23,7 @@ __all__ = [
     "FakeLedgerInstance",
     "FakeLedgerVersion",
     "LedgersMixin",
+    "ProductLedgers",
 ]
 
 LEDGER_SCOPES = ("Owner", "Product", "Device")
@@ -68,8 +69,9 @@ class FakeLedgerInstance:
 
 @dataclass
 class FakeLedger:
-    """A ledger definition of a sandbox account (`space` "user:<username>") or of an
-    organization ("org:<org id>"); archiving sets `archived_at` and keeps the record."""
+    """A ledger definition of a sandbox account (`space` "user:<username>"), of an
+    organization ("org:<org id>") or of a product ("product:<product id>"); archiving sets
+    `archived_at` and keeps the record."""
 
     space: str
     name: str
@@ -81,6 +83,19 @@ class FakeLedger:
     archived_at: datetime | None = None
     #: the instances by scope value, oldest first
     instances: dict[str, FakeLedgerInstance] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProductLedgers:
+    """The ledgers of a product, named where the other methods take an organization: the
+    routes find the product, and check the token may use it, first."""
+
+    product_id: int
+
+
+#: Whose ledgers a call reaches: the sandbox (None), an organization (its id or slug) or a
+#: product.
+LedgerSpace = str | ProductLedgers | None
 
 
 def _direction(value: object, *, required: bool) -> str | None:
@@ -121,23 +136,25 @@ class LedgersMixin(TeamsMixin):
 
     # ------------------------------------------------------------- lookups
 
-    def _ledger_space(self, token: Token, org: str | None) -> str:
-        """Whose ledgers a request reaches: the token's user's, or the organization's (if the
-        token may use it). Raises `NotFound` or `Denied`."""
+    def _ledger_space(self, token: Token, org: LedgerSpace) -> str:
+        """Whose ledgers a request reaches: the token's user's, the organization's (if the
+        token may use it) or the product's. Raises `NotFound` or `Denied`."""
+        if isinstance(org, ProductLedgers):
+            return f"product:{org.product_id}"
         if org is not None:
             return f"org:{self.org_for(token, org).id}"
         if token.username is None:
             raise Denied
         return f"user:{token.username}"
 
-    def _ledger(self, token: Token, org: str | None, name: str) -> FakeLedger:
+    def _ledger(self, token: Token, org: LedgerSpace, name: str) -> FakeLedger:
         found = self.ledgers.get((self._ledger_space(token, org), name))
         if found is None:
             raise NotFound("Ledger not found")
         return found
 
     def _instance(
-        self, token: Token, org: str | None, name: str, scope_value: str
+        self, token: Token, org: LedgerSpace, name: str, scope_value: str
     ) -> tuple[FakeLedger, FakeLedgerInstance]:
         ledger = self._ledger(token, org, name)
         instance = ledger.instances.get(scope_value)
@@ -205,7 +222,7 @@ class LedgersMixin(TeamsMixin):
     def list_ledgers(
         self,
         token: Token,
-        org: str | None,
+        org: LedgerSpace,
         *,
         scope: str | None = None,
         archived: bool | None = None,
@@ -228,12 +245,12 @@ class LedgersMixin(TeamsMixin):
             ]
             return [self.ledger_json(x) for x in page_of(matching, page, per_page)], len(matching)
 
-    def get_ledger(self, token: Token, org: str | None, name: str) -> dict[str, Any]:
+    def get_ledger(self, token: Token, org: LedgerSpace, name: str) -> dict[str, Any]:
         with self.lock:
             return self.ledger_json(self._ledger(token, org, name))
 
     def create_ledger(
-        self, token: Token, org: str | None, fields: Mapping[str, Any]
+        self, token: Token, org: LedgerSpace, fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Define a ledger from the `ledger` object of a request: `name`, `scope`,
         `direction`, `description`. Names are unique per sandbox or organization, archived
@@ -262,7 +279,7 @@ class LedgersMixin(TeamsMixin):
             return self.ledger_json(ledger)
 
     def update_ledger(
-        self, token: Token, org: str | None, name: str, fields: Mapping[str, Any]
+        self, token: Token, org: LedgerSpace, name: str, fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Change a ledger's `description` and/or `direction` (its name and scope stay)."""
         with self.lock:
@@ -278,7 +295,7 @@ class LedgersMixin(TeamsMixin):
             ledger.updated_at = utcnow()
             return self.ledger_json(ledger)
 
-    def archive_ledger(self, token: Token, org: str | None, name: str) -> None:
+    def archive_ledger(self, token: Token, org: LedgerSpace, name: str) -> None:
         """Archive a ledger: it keeps its record and instances, leaves the default listing
         and takes no more data."""
         with self.lock:
@@ -289,7 +306,7 @@ class LedgersMixin(TeamsMixin):
     # ------------------------------------------------------------- instances
 
     def list_ledger_instances(
-        self, token: Token, org: str | None, name: str, *, page: int = 1, per_page: int = 100
+        self, token: Token, org: LedgerSpace, name: str, *, page: int = 1, per_page: int = 100
     ) -> tuple[list[dict[str, Any]], int]:
         """A page of a ledger's instances, oldest first, and how many it has."""
         with self.lock:
@@ -299,7 +316,7 @@ class LedgersMixin(TeamsMixin):
             return rows, len(instances)
 
     def get_ledger_instance(
-        self, token: Token, org: str | None, name: str, scope_value: str
+        self, token: Token, org: LedgerSpace, name: str, scope_value: str
     ) -> dict[str, Any]:
         with self.lock:
             return self.instance_json(*self._instance(token, org, name, scope_value))
@@ -307,7 +324,7 @@ class LedgersMixin(TeamsMixin):
     def set_ledger_instance(
         self,
         token: Token,
-        org: str | None,
+        org: LedgerSpace,
         name: str,
         scope_value: str,
         data: Any,
@@ -351,7 +368,7 @@ class LedgersMixin(TeamsMixin):
             return self.instance_json(ledger, instance)
 
     def delete_ledger_instance(
-        self, token: Token, org: str | None, name: str, scope_value: str
+        self, token: Token, org: LedgerSpace, name: str, scope_value: str
     ) -> None:
         """Delete an instance with its data and versions."""
         with self.lock:
@@ -363,7 +380,7 @@ class LedgersMixin(TeamsMixin):
     def list_ledger_versions(
         self,
         token: Token,
-        org: str | None,
+        org: LedgerSpace,
         name: str,
         scope_value: str,
         *,
@@ -390,7 +407,7 @@ class LedgersMixin(TeamsMixin):
             }
 
     def get_ledger_version(
-        self, token: Token, org: str | None, name: str, scope_value: str, version: str
+        self, token: Token, org: LedgerSpace, name: str, scope_value: str, version: str
     ) -> dict[str, Any]:
         with self.lock:
             ledger, instance = self._instance(token, org, name, scope_value)

@@ -98,7 +98,8 @@ class FakeLogicRun:
 
 @dataclass
 class FakeLogicFunction:
-    """A saved logic function of a sandbox (`username`) or an organization (`org_id`).
+    """A saved logic function of a sandbox (`username`), an organization (`org_id`) or a
+    product (`product_id`).
 
     `triggers` are wire objects (`type`, `id`, `enabled`, and `event_name` / `product_id` or
     `cron`); `runs` lists its runs, oldest first.
@@ -111,6 +112,8 @@ class FakeLogicFunction:
     org_id: str | None = None
     description: str = ""
     enabled: bool = True
+    #: set for a function of a product (then `username` and `org_id` are None)
+    product_id: int | None = None
     triggers: list[dict[str, Any]] = field(default_factory=list)
     version: int = 1
     api_username: str | None = None
@@ -122,7 +125,10 @@ class FakeLogicFunction:
 
     @property
     def owner_id(self) -> str:
-        """`user:<id>` for a sandbox function, `org:<id>` for an organization's."""
+        """`user:<id>` for a sandbox function, `org:<id>` for an organization's,
+        `product:<id>` for a product's."""
+        if self.product_id is not None:
+            return f"product:{self.product_id}"
         if self.org_id is not None:
             return f"org:{self.org_id}"
         return f"user:{user_id(self.username or '')}"
@@ -155,8 +161,7 @@ class FakeLogicFunction:
         stats = {"success": 0, "failure": 0, "timeout": 0}
         for run in self.runs:
             if run.started_at >= midnight:
-                key = {"Success": "success", "Timeout": "timeout"}.get(run.status, "failure")
-                stats[key] += 1
+                stats[_outcome(run.status)] += 1
         return stats
 
 
@@ -171,6 +176,12 @@ class LogicExecution:
     event: dict[str, Any] | None
     api_username: str | None
     result: dict[str, Any]
+    product_id: int | None = None
+
+
+def _outcome(status: str) -> str:
+    """The stats key of a run's status: `success`, `timeout` or `failure`."""
+    return {"Success": "success", "Timeout": "timeout"}.get(status, "failure")
 
 
 def user_id(username: str) -> str:
@@ -194,20 +205,34 @@ class LogicMixin(ProductsMixin, EventsMixin):
         digest = hashlib.blake2b(f"{kind}-{self._next_id(kind)}".encode(), digest_size=16)
         return str(uuid.UUID(bytes=digest.digest(), version=4))
 
-    def _logic_owned(self, username: str | None, org_id: str | None) -> list[FakeLogicFunction]:
-        """The functions of the organization `org_id`, or else of the sandbox of `username`."""
+    def _logic_owned(
+        self, username: str | None, org_id: str | None, product_id: int | None = None
+    ) -> list[FakeLogicFunction]:
+        """The functions of the product `product_id`, else of the organization `org_id`, else
+        of the sandbox of `username`."""
         functions = self.logic_functions.values()
+        if product_id is not None:
+            return [f for f in functions if f.product_id == product_id]
         if org_id is not None:
             return [f for f in functions if f.org_id == org_id]
-        return [f for f in functions if f.org_id is None and f.username == username]
+        return [
+            f
+            for f in functions
+            if f.org_id is None and f.product_id is None and f.username == username
+        ]
 
     def logic_function(
-        self, function_id: str, *, username: str | None = None, org_id: str | None = None
+        self,
+        function_id: str,
+        *,
+        username: str | None = None,
+        org_id: str | None = None,
+        product_id: int | None = None,
     ) -> FakeLogicFunction:
         """The function `function_id` of the sandbox or organization. Raises `NotFound`."""
         with self.lock:
             found = self.logic_functions.get(function_id)
-            if found is None or found not in self._logic_owned(username, org_id):
+            if found is None or found not in self._logic_owned(username, org_id, product_id):
                 raise NotFound("Logic function not found")
             return found
 
@@ -250,11 +275,18 @@ class LogicMixin(ProductsMixin, EventsMixin):
     # ------------------------------------------------------------- functions
 
     def list_logic_functions(
-        self, *, username: str | None = None, org_id: str | None = None, today_stats: bool = False
+        self,
+        *,
+        username: str | None = None,
+        org_id: str | None = None,
+        today_stats: bool = False,
+        product_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The functions of the sandbox or organization, oldest first."""
+        """The functions of the sandbox, organization or product, oldest first."""
         with self.lock:
-            owned = sorted(self._logic_owned(username, org_id), key=lambda f: f.created_at)
+            owned = sorted(
+                self._logic_owned(username, org_id, product_id), key=lambda f: f.created_at
+            )
             return [f.json(today_stats=today_stats) for f in owned]
 
     def add_logic_function(
@@ -264,6 +296,7 @@ class LogicMixin(ProductsMixin, EventsMixin):
         *,
         username: str | None = None,
         org_id: str | None = None,
+        product_id: int | None = None,
         description: str = "",
         enabled: bool = True,
         triggers: Sequence[Mapping[str, Any]] = (),
@@ -276,9 +309,9 @@ class LogicMixin(ProductsMixin, EventsMixin):
         if isinstance(source, str):
             source = {"type": "JavaScript", "code": source}
         with self.lock:
-            if username is None and org_id is None:
+            if username is None and org_id is None and product_id is None:
                 username = self.username
-            if len(self._logic_owned(username, org_id)) >= MAX_LOGIC_FUNCTIONS:
+            if len(self._logic_owned(username, org_id, product_id)) >= MAX_LOGIC_FUNCTIONS:
                 raise Refused(f"At most {MAX_LOGIC_FUNCTIONS} logic functions are allowed")
             function_id = self._uuid("logic-function")
             now = utcnow()
@@ -287,8 +320,9 @@ class LogicMixin(ProductsMixin, EventsMixin):
                 id=function_id,
                 name=name,
                 source=dict(source),
-                username=None if org_id is not None else username,
-                org_id=org_id,
+                username=None if org_id is not None or product_id is not None else username,
+                org_id=None if product_id is not None else org_id,
+                product_id=product_id,
                 description=description,
                 enabled=enabled,
                 triggers=self._logic_triggers(function_id, triggers, []),
@@ -308,13 +342,16 @@ class LogicMixin(ProductsMixin, EventsMixin):
         *,
         username: str | None = None,
         org_id: str | None = None,
+        product_id: int | None = None,
         updated_by: str | None = None,
     ) -> FakeLogicFunction:
         """Apply `changes` (wire keys: `name`, `description`, `enabled`, `source`,
         `logic_triggers`, `api_username`); the version goes up by one. Raises `NotFound`,
         `Refused`."""
         with self.lock:
-            function = self.logic_function(function_id, username=username, org_id=org_id)
+            function = self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
             triggers = function.triggers
             if "logic_triggers" in changes:
                 triggers = self._logic_triggers(function.id, changes["logic_triggers"], triggers)
@@ -329,11 +366,18 @@ class LogicMixin(ProductsMixin, EventsMixin):
             return function
 
     def delete_logic_function(
-        self, function_id: str, *, username: str | None = None, org_id: str | None = None
+        self,
+        function_id: str,
+        *,
+        username: str | None = None,
+        org_id: str | None = None,
+        product_id: int | None = None,
     ) -> None:
         """Delete a function, its triggers and its runs. Raises `NotFound`."""
         with self.lock:
-            self.logic_function(function_id, username=username, org_id=org_id)
+            self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
             del self.logic_functions[function_id]
 
     # ------------------------------------------------------------- executions and runs
@@ -345,13 +389,16 @@ class LogicMixin(ProductsMixin, EventsMixin):
         *,
         username: str | None = None,
         org_id: str | None = None,
+        product_id: int | None = None,
         api_username: str | None = None,
     ) -> dict[str, Any]:
         """Run `source` once, without saving it: the result `logic_script` gives."""
         with self.lock:
             result = self._logic_result(source, event)
             self.logic_executions.append(
-                LogicExecution(username, org_id, dict(source), event, api_username, result)
+                LogicExecution(
+                    username, org_id, dict(source), event, api_username, result, product_id
+                )
             )
             return result
 
@@ -399,11 +446,18 @@ class LogicMixin(ProductsMixin, EventsMixin):
         return run
 
     def list_logic_runs(
-        self, function_id: str, *, username: str | None = None, org_id: str | None = None
+        self,
+        function_id: str,
+        *,
+        username: str | None = None,
+        org_id: str | None = None,
+        product_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """The function's runs, newest first. Raises `NotFound`."""
         with self.lock:
-            function = self.logic_function(function_id, username=username, org_id=org_id)
+            function = self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
             runs = sorted(function.runs, key=lambda r: r.started_at, reverse=True)
             return [run.json() for run in runs]
 
@@ -414,10 +468,13 @@ class LogicMixin(ProductsMixin, EventsMixin):
         *,
         username: str | None = None,
         org_id: str | None = None,
+        product_id: int | None = None,
     ) -> dict[str, Any]:
         """One run. Raises `NotFound`."""
         with self.lock:
-            function = self.logic_function(function_id, username=username, org_id=org_id)
+            function = self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
             return self._logic_run(function, run_id).json()
 
     def get_logic_run_logs(
@@ -427,11 +484,37 @@ class LogicMixin(ProductsMixin, EventsMixin):
         *,
         username: str | None = None,
         org_id: str | None = None,
+        product_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """One run's log lines, oldest first. Raises `NotFound`."""
         with self.lock:
-            function = self.logic_function(function_id, username=username, org_id=org_id)
+            function = self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
             return [dict(line) for line in self._logic_run(function, run_id).logs]
+
+    def logic_function_stats(
+        self,
+        function_id: str,
+        *,
+        username: str | None = None,
+        org_id: str | None = None,
+        product_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The function's runs per day (UTC) by outcome, oldest day first, for the days it
+        ran: `{date: "YYYYMMDD", success, failure, timeout}`. Raises `NotFound`."""
+        with self.lock:
+            function = self.logic_function(
+                function_id, username=username, org_id=org_id, product_id=product_id
+            )
+            days: dict[str, dict[str, Any]] = {}
+            for run in function.runs:
+                date = run.started_at.astimezone(timezone.utc).strftime("%Y%m%d")
+                day = days.setdefault(
+                    date, {"date": date, "success": 0, "failure": 0, "timeout": 0}
+                )
+                day[_outcome(run.status)] += 1
+            return [days[date] for date in sorted(days)]
 
     # ------------------------------------------------------------- event triggers
 
@@ -477,6 +560,8 @@ class LogicMixin(ProductsMixin, EventsMixin):
         if trigger.get("event_name") != event.name:
             return False
         wanted = trigger.get("product_id")
+        if function.product_id is not None:
+            return event.product_id == function.product_id and wanted in (None, event.product_id)
         if wanted is None:
             return (
                 function.org_id is None

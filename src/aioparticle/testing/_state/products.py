@@ -28,6 +28,7 @@ class FakeFirmware:
     current: bool = False
     uploaded_at: datetime = field(default_factory=utcnow)
     uploaded_by: str | None = None
+    mandatory: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class ProductsMixin(StateBase):
                     and d.firmware_version == firmware.version
                 ),
                 "current": firmware.current,
+                "mandatory": firmware.mandatory,
                 "uploaded_at": iso(firmware.uploaded_at),
                 "uploaded_by": firmware.uploaded_by,
                 "product_id": firmware.product_id,
@@ -285,6 +287,7 @@ class ProductsMixin(StateBase):
         title: str,
         description: str,
         uploaded_by: str | None,
+        mandatory: bool = False,
     ) -> dict[str, Any]:
         """Add a new firmware version (`version`: digits) to the product. Raises `Refused` if
         the version exists."""
@@ -299,18 +302,41 @@ class ProductsMixin(StateBase):
                 description=description,
                 uploaded_by=uploaded_by,
             )
+            firmware.mandatory = mandatory
             return self.firmware_json(firmware)
 
     def update_firmware(
-        self, firmware: FakeFirmware, *, title: str | None, description: str | None
+        self,
+        firmware: FakeFirmware,
+        *,
+        title: str | None,
+        description: str | None,
+        mandatory: bool | None = None,
     ) -> dict[str, Any]:
-        """Change the title and/or the description (None: unchanged) of a firmware version."""
+        """Change the title, the description and/or the `mandatory` flag (None: unchanged) of
+        a firmware version."""
         with self.lock:
+            if mandatory is not None:
+                firmware.mandatory = mandatory
             if title is not None:
                 firmware.title = title
             if description is not None:
                 firmware.description = description
             return self.firmware_json(firmware)
+
+    def delete_firmware(self, product: FakeProduct, firmware: FakeFirmware) -> None:
+        """Delete a firmware version that was never released. Raises `Refused` (409) for one
+        that was (or is the product default)."""
+        with self.lock:
+            released = firmware.current or any(
+                r.version == firmware.version for r in product.releases
+            )
+            if released:
+                raise Refused(
+                    f"Firmware version {firmware.version} has been released and cannot be deleted",
+                    status=409,
+                )
+            product.firmware.pop(firmware.version, None)
 
     def release_firmware(
         self,

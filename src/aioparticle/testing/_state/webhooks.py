@@ -249,6 +249,61 @@ class WebhooksMixin(DevicesMixin):
             self.integrations[hook.id] = hook
         return _integration_json(hook)
 
+    def get_integration(
+        self,
+        owner: str | None,
+        product_id: int | None,
+        integration_id: str,
+        org_id: str | None = None,
+    ) -> dict[str, Any]:
+        """One integration. Raises `NotFound` outside the caller's scope."""
+        with self.lock:
+            return _integration_json(
+                self._scoped_integration(owner, product_id, org_id, integration_id)
+            )
+
+    async def test_integration(
+        self,
+        owner: str | None,
+        product_id: int | None,
+        integration_id: str,
+        *,
+        data: str = "test-event",
+        device_id: str = "api",
+    ) -> dict[str, Any]:
+        """Send one test event (named as the integration's event, with `data`, from
+        `device_id`) through the integration now, as a delivery of a matching event would go,
+        disabled or not, and answer `{pass, data, error}`: `data` is what the target answered.
+        Only `Webhook` integrations make a request; the attempt is kept in `hook_deliveries`.
+        Raises `NotFound` outside the caller's scope."""
+        with self.lock:
+            hook = self._scoped_integration(owner, product_id, None, integration_id)
+            snapshot = dataclasses.replace(hook, settings=dict(hook.settings))
+        kind = snapshot.settings.get("integration_type")
+        if kind != WEBHOOK_TYPE:
+            error = f"the local cloud does not deliver {kind} integrations"
+            return {"pass": False, "data": None, "error": error}
+        event = PublishedEvent(
+            name=snapshot.event,
+            data=data,
+            ttl=60,
+            published_at=utcnow(),
+            coreid=device_id,
+            product_id=snapshot.product_id,
+            owner=snapshot.owner,
+        )
+        context = event_context(
+            event.name, event.data, event.coreid, iso(event.published_at) or "", event.product_id
+        )
+        async with self._slots():
+            delivery = await self._attempt(snapshot, event, context)
+        with self.lock:
+            self.hook_deliveries.append(delivery)
+        if delivery.ok:
+            return {"pass": True, "data": delivery.response, "error": None}
+        error = delivery.error or f"HTTP {delivery.status}: {delivery.response}".rstrip(": ")
+        return {"pass": False, "data": delivery.response or None, "error": error}
+
     def update_integration(
         self,
         owner: str | None,
