@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -11,9 +12,11 @@ from .._exceptions import InvalidArgumentError
 from .._paths import DEVICE_RESERVED, MAX_ID_LENGTH, check_text, positive_int, segment
 
 if TYPE_CHECKING:
-    pass
+    from ..types import JSONValue
 
 __all__ = [
+    "MAX_JSON_DEPTH",
+    "json_value",
     "date_range",
     "device_segment",
     "flag",
@@ -170,3 +173,34 @@ def hex_color(value: object, what: str = "color") -> str:
     if not _COLOR.fullmatch(text):
         raise InvalidArgumentError(f"{what} must be '#rrggbb' (hex digits), got {text!r}")
     return text
+
+
+#: Deepest nesting of a JSON value accepted from a caller.
+MAX_JSON_DEPTH = 64
+
+
+def json_value(value: object, what: str, *, depth: int = 0) -> JSONValue:
+    """A plain-JSON copy of `value` (mappings with str keys become dicts, sequences other than
+    str and bytes become lists; str, finite numbers, booleans, None), or `InvalidArgumentError`
+    naming what is not JSON."""
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidArgumentError(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidArgumentError(f"{what} must be a finite number, got {value!r}")
+        return value
+    if isinstance(value, Mapping):
+        copy: dict[str, JSONValue] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidArgumentError(f"{what} has a key that is not a str: {key!r}")
+            copy[key] = json_value(item, f"{what}[{key!r}]", depth=depth + 1)
+        return copy
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [json_value(item, f"{what}[{n}]", depth=depth + 1) for n, item in enumerate(value)]
+    raise InvalidArgumentError(
+        f"{what} must hold only JSON values (mappings, sequences, str, int, float, bool, None), "
+        f"got {type(value).__name__}"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from .._parsing import parse_ack, parse_json, parse_unwrapped
 from .._paths import check_text, scope_prefix, segment
 from ..models.ledgers import Ledger, LedgerInstance, LedgerInstanceVersion
 from ._base import Resource
-from ._checks import flag, free_text, org_prefix
+from ._checks import flag, free_text, json_value, org_prefix
 
 if TYPE_CHECKING:
     from ..types import JSONObject, JSONValue, ProductRef, QueryValue
@@ -34,8 +33,6 @@ MAX_LEDGER_NAME_LENGTH = 32
 MAX_DESCRIPTION_LENGTH = 65_536
 #: Longest direction accepted (`"CloudOnly"`, `"Upstream"`, `"Downstream"`, ...).
 MAX_DIRECTION_LENGTH = 64
-#: Deepest nesting of the data of an instance.
-MAX_DATA_DEPTH = 64
 
 _LEDGER_NAME = re.compile(r"[a-z0-9-]+")
 
@@ -88,38 +85,12 @@ def _direction(value: object) -> str:
     return check_text(value, "direction", max_length=MAX_DIRECTION_LENGTH)
 
 
-def _json_value(value: object, what: str, depth: int) -> JSONValue:
-    """A copy of `value` if it is JSON: objects with str keys, arrays, str, finite numbers,
-    booleans and null."""
-    if depth > MAX_DATA_DEPTH:
-        raise InvalidArgumentError(f"{what} is nested deeper than {MAX_DATA_DEPTH} levels")
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidArgumentError(f"{what} must be a finite number, got {value!r}")
-        return value
-    if isinstance(value, Mapping):
-        copy: dict[str, JSONValue] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidArgumentError(f"{what} has a key that is not a str: {key!r}")
-            copy[key] = _json_value(item, f"{what}[{key!r}]", depth + 1)
-        return copy
-    if isinstance(value, (list, tuple)):
-        return [_json_value(item, f"{what}[{n}]", depth + 1) for n, item in enumerate(value)]
-    raise InvalidArgumentError(
-        f"{what} must hold only JSON values (dict, list, str, int, float, bool, None), "
-        f"got {type(value).__name__}"
-    )
-
-
 def _json_object(value: object, what: str) -> dict[str, JSONValue]:
     if not isinstance(value, Mapping):
         raise InvalidArgumentError(
             f"{what} must be a JSON object (a mapping of str keys), got {type(value).__name__}"
         )
-    copy = _json_value(value, what, 0)
+    copy = json_value(value, what)
     assert isinstance(copy, dict)
     return copy
 

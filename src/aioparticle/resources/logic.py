@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from ..models.logic import (
     LogicTrigger,
 )
 from ._base import Resource
-from ._checks import flag, free_text, org_prefix, short_text
+from ._checks import flag, free_text, json_value, org_prefix, short_text
 
 if TYPE_CHECKING:
     from ..types import JSONObject, JSONValue, ProductRef
@@ -34,8 +33,6 @@ MAX_DESCRIPTION_LENGTH = 4096
 MAX_CODE_LENGTH = 1_048_576
 #: Longest `api_username` accepted (an e-mail address).
 MAX_USERNAME_LENGTH = 254
-#: Deepest nesting of a source, trigger or event object accepted.
-MAX_JSON_DEPTH = 32
 
 _parse_execution = parse_unwrapped(LogicExecution, "result")
 _parse_functions = parse_unwrapped(list[LogicFunction], "logic_functions")
@@ -66,39 +63,13 @@ def _run_path(
     return f"{_function_path(function_id, org, product)}/runs/{segment(run_id, 'run_id')}"
 
 
-def _json(value: object, what: str, depth: int = 0) -> JSONValue:
-    """`value` as plain JSON (mappings become dicts, sequences lists), or `InvalidArgumentError`
-    naming what is not JSON."""
-    if depth > MAX_JSON_DEPTH:
-        raise InvalidArgumentError(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH})")
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidArgumentError(f"{what} must be a finite number, got {value!r}")
-        return value
-    if isinstance(value, Mapping):
-        result: dict[str, JSONValue] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidArgumentError(f"{what} keys must be str, got {type(key).__name__}")
-            result[key] = _json(item, f"{what}[{key!r}]", depth + 1)
-        return result
-    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [_json(item, f"{what}[{n}]", depth + 1) for n, item in enumerate(value)]
-    raise InvalidArgumentError(
-        f"{what} must be JSON (str, number, bool, None, mappings, sequences), "
-        f"got {type(value).__name__}"
-    )
-
-
 def _object(value: object, what: str, model: str) -> dict[str, JSONValue]:
     """A JSON object given as a mapping (its keys sent as given)."""
     if not isinstance(value, Mapping):
         raise InvalidArgumentError(
             f"{what} must be a {model} or a mapping (a JSON object), got {type(value).__name__}"
         )
-    result = _json(value, what)
+    result = json_value(value, what)
     assert isinstance(result, dict)
     return result
 
@@ -129,13 +100,13 @@ def _source(value: object) -> dict[str, JSONValue]:
 
 def _event(value: object) -> dict[str, JSONValue]:
     if isinstance(value, LogicEvent):
-        return _model_json(value)
+        return _modeljson_value(value)
     return _object(value, "event", "LogicEvent")
 
 
-def _model_json(model: LogicEvent | LogicTrigger) -> dict[str, JSONValue]:
+def _modeljson_value(model: LogicEvent | LogicTrigger) -> dict[str, JSONValue]:
     """The fields of an input model that were set (unknown keys included), as JSON."""
-    dumped = _json(model.model_dump(mode="json", by_alias=True, exclude_unset=True), "model")
+    dumped = json_value(model.model_dump(mode="json", by_alias=True, exclude_unset=True), "model")
     assert isinstance(dumped, dict)
     return dumped
 
@@ -151,7 +122,7 @@ def _triggers(value: object) -> list[JSONValue]:
     for n, item in enumerate(value):
         what = f"logic_triggers[{n}]"
         if isinstance(item, LogicTrigger):
-            trigger = _model_json(item)
+            trigger = _modeljson_value(item)
         else:
             trigger = _object(item, what, "LogicTrigger")
         kind = trigger.get("type")
