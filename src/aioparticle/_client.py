@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import ssl
+import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -70,6 +72,22 @@ DEFAULT_LIMITS = httpx.Limits(
 )
 
 M = TypeVar("M", bound=BaseModel)
+
+_tls_lock = threading.Lock()
+_tls_context: ssl.SSLContext | None = None
+
+
+def default_tls_context() -> ssl.SSLContext:
+    """The TLS context of every connection pool aioparticle creates: certificate verification
+    against the store httpx uses by default (certifi, or `SSL_CERT_FILE` / `SSL_CERT_DIR` as
+    set when it is first made), built once per process instead of once per client, since
+    loading a certificate store takes tens of milliseconds."""
+    global _tls_context
+    if _tls_context is None:
+        with _tls_lock:
+            if _tls_context is None:
+                _tls_context = httpx.create_ssl_context()
+    return _tls_context
 
 
 class ParticleClient:
@@ -210,7 +228,10 @@ class ParticleClient:
         owns_http = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(
-                limits=limits, timeout=core.httpx_timeout, follow_redirects=False
+                limits=limits,
+                timeout=core.httpx_timeout,
+                follow_redirects=False,
+                verify=default_tls_context(),
             )
         core.shared = Shared(http_client, owns_http=owns_http, max_concurrency=max_concurrency)
         self._core = core

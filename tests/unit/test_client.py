@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
 import aioparticle
+import aioparticle._client
 from aioparticle import (
     ClientClosedError,
     EventLoopError,
@@ -380,3 +383,23 @@ async def test_request_files_are_named_by_their_key(
         ("binary", "firmware-v2.bin"),
         ("raw", "raw"),
     ]
+
+
+def test_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # building a TLS context loads a certificate store (tens of milliseconds): once per process
+    made: list[object] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        context = real(*args, **kwargs)
+        made.append(context)
+        return context
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    monkeypatch.setattr(aioparticle._client, "_tls_context", None)
+    clients = [ParticleClient(TOKEN, base_url=API) for _ in range(3)]
+    assert len(made) == 1
+    for client in clients:  # every pool verifies certificates with that one context
+        pool = client._core.shared.http._transport._pool  # type: ignore[attr-defined]
+        assert pool._ssl_context is made[0]
+        assert made[0].verify_mode == ssl.CERT_REQUIRED
