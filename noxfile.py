@@ -49,3 +49,4 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
     session.run("python", "benchmarks/bench_events.py", *session.posargs)
     session.run("python", "benchmarks/bench_download.py", *session.posargs)
+    session.run("python", "benchmarks/bench_construction.py", *session.posargs)
