@@ -263,8 +263,10 @@ class FleetRun(Generic[T]):
         buffer: int,
         on_progress: FleetProgressCallback | None,
         catch: tuple[type[Exception], ...],
+        client_closed: Callable[[], bool] = lambda: False,
     ) -> None:
         self._operation = operation
+        self._client_closed = client_closed
         self._devices = devices
         self._checked = checked
         self._concurrency = concurrency
@@ -338,8 +340,13 @@ class FleetRun(Generic[T]):
                 self._receive.close()
 
     async def collect(self) -> FleetReport[T]:
-        """Run to the end and return every result with the final counts."""
+        """Run to the end and return every result with the final counts (inside `async with`,
+        the results not consumed yet)."""
         results: list[FleetResult[T]] = []
+        if self._task_group is not None:  # already inside `async with`: take what is left
+            async for result in self:
+                results.append(result)
+            return FleetReport(results, self.progress)
         async with self:
             async for result in self:
                 results.append(result)
@@ -406,6 +413,9 @@ class FleetRun(Generic[T]):
                     slots.release()
                     self._total = fed  # the source ran out: now the total is known
                     return
+                if self._client_closed():
+                    slots.release()
+                    raise ClientClosedError("the ParticleClient was closed during a fleet run")
                 fed += 1
                 workers.start_soon(self._work, item[0], item[1], slots)
         finally:
@@ -422,15 +432,19 @@ class FleetRun(Generic[T]):
             try:
                 value = await self._operation(device_id)
             except Exception as exc:
+                error = exc
                 status: FleetStatus | None = None
-                if isinstance(exc, ParticleError):
+                if self._client_closed():
+                    # whatever a call cut short by the closing raised, the run ends here
+                    error = ClientClosedError("the ParticleClient was closed during a fleet run")
+                elif isinstance(exc, ParticleError):
                     status = classify(exc)
                 elif isinstance(exc, self._catch):
                     status = "error"
                 if status is None:
-                    self._fail(exc, cancel=True)
+                    self._fail(error, cancel=True)
                     return
-                result = FleetResult(device_id, status, None, exc, device)
+                result = FleetResult(device_id, status, None, error, device)
             else:
                 result = FleetResult(device_id, "ok", value, None, device)
             finally:

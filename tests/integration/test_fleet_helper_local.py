@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from aioparticle import (
+    ClientClosedError,
     DeviceNotFoundError,
     DeviceOfflineError,
     FleetProgress,
@@ -192,3 +193,24 @@ async def test_leaving_a_run_early_cancels_its_reads_and_the_client_goes_on(
     cloud.clear_faults()
     value = await sdk.devices.get_variable(online[0], "temp")
     assert value.result == product.devices[1].variables["temp"]
+
+
+async def test_closing_the_client_ends_a_run_with_reads_in_flight(
+    cloud: LocalCloud, product: Product, sdk: ParticleClient
+) -> None:
+    cloud.inject(f"/v1/products/{PRODUCT}/devices/*/temp", latency=0.2)
+    online = [d.id for d in product.devices if d.online and "temp" in d.variables]
+    after_close = 0
+
+    with anyio.fail_after(5), pytest.raises(ClientClosedError):
+        async with sdk.fleet.get_variable(
+            "temp", product=PRODUCT, concurrency=4, buffer=0
+        ) as results:
+            async for result in results:
+                if sdk.is_closed:
+                    after_close += 1
+                assert result.status != "error", result.error
+                await sdk.aclose()
+
+    assert after_close <= 4  # at most the reads in flight when it closed
+    assert len(online) > 8

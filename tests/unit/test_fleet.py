@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
@@ -72,23 +73,41 @@ def answer_by_device(replies: dict[str, httpx.Response]) -> Any:
 
 
 class InFlight:
-    """An async respx side effect counting the requests in flight (and the most at once)."""
+    """An async respx side effect counting the requests in flight (and the most at once).
 
-    def __init__(self, delay: float = 0.005) -> None:
+    The first requests wait until `fill` are in flight at once (for at most a second), so the
+    bound is reached however slow the machine is; later ones answer after a checkpoint.
+    """
+
+    def __init__(self, fill: int) -> None:
         self.now = 0
         self.most = 0
         self.started = 0
-        self.delay = delay
+        self.fill = fill
+        self.full = anyio.Event()
 
     async def __call__(self, request: httpx.Request, device: str) -> httpx.Response:
         self.started += 1
         self.now += 1
         self.most = max(self.most, self.now)
+        if self.now >= self.fill:
+            self.full.set()
         try:
-            await anyio.sleep(self.delay)
+            with anyio.move_on_after(1):
+                await self.full.wait()
+            await anyio.lowlevel.checkpoint()
         finally:
             self.now -= 1
         return httpx.Response(200, json=value(device))
+
+
+async def settled(route: respx.Route, calls: int) -> None:
+    """Wait until `route` has answered `calls` requests, then check that no more follow."""
+    with anyio.fail_after(5):
+        while route.call_count < calls:
+            await anyio.sleep(0.005)
+    await anyio.sleep(0.05)
+    assert route.call_count == calls
 
 
 async def hang(request: httpx.Request, device: str) -> httpx.Response:
@@ -190,7 +209,7 @@ async def test_results_come_in_the_order_they_complete(
 async def test_no_more_than_concurrency_operations_are_ever_in_flight(
     client: ParticleClient, api: respx.MockRouter, concurrency: int
 ) -> None:
-    counter = InFlight()
+    counter = InFlight(fill=concurrency)
     temp_route(api).side_effect = counter
     ids = [dev(n) for n in range(1, 41)]
 
@@ -205,16 +224,14 @@ async def test_no_more_than_concurrency_operations_are_ever_in_flight(
 
 
 async def test_the_default_concurrency_is_50_or_the_clients_limit(api: respx.MockRouter) -> None:
-    counter = InFlight(delay=0.02)
-    temp_route(api).side_effect = counter
     ids = [dev(n) for n in range(1, 121)]
-    async with ParticleClient("t0ken", max_concurrency=7) as small:
-        await small.fleet.run(read_temp(small), devices=ids).collect()
-    assert counter.most == 7
-    counter.most = 0
-    async with ParticleClient("t0ken") as default:
-        await default.fleet.run(read_temp(default), devices=ids).collect()
-    assert counter.most == 50
+    for max_concurrency, expected in ((7, 7), (None, 50)):
+        counter = InFlight(fill=expected)
+        temp_route(api).side_effect = counter
+        async with ParticleClient("t0ken", max_concurrency=max_concurrency) as particle:
+            await particle.fleet.run(read_temp(particle), devices=ids).collect()
+        assert counter.most == expected
+        assert counter.started == 120
 
 
 async def test_a_slow_consumer_holds_back_new_operations(
@@ -226,12 +243,10 @@ async def test_a_slow_consumer_holds_back_new_operations(
 
     async with client.fleet.run(read_temp(client), devices=ids, concurrency=3, buffer=2) as results:
         taken = [await results.__anext__()]
-        await anyio.sleep(0.05)  # ample time for every free slot to fill
         # one consumed, two waiting in the buffer, three finished and held by their slots
-        assert route.call_count == 1 + 2 + 3
+        await settled(route, 1 + 2 + 3)
         taken.append(await results.__anext__())
-        await anyio.sleep(0.05)
-        assert route.call_count == 2 + 2 + 3
+        await settled(route, 2 + 2 + 3)
         async for result in results:
             taken.append(result)
 
@@ -536,6 +551,21 @@ async def test_what_on_progress_raises_ends_the_run(
         await client.fleet.get_variable(
             "temp", devices=[dev(n) for n in range(1, 30)], on_progress=stop, concurrency=2
         ).collect()
+
+
+async def test_collect_inside_async_with_takes_the_results_not_consumed_yet(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    temp_route(api).side_effect = answer_by_device({})
+    ids = [dev(n) for n in range(1, 6)]
+
+    async with client.fleet.run(read_temp(client), devices=ids, concurrency=1) as results:
+        first = await results.__anext__()
+        rest = await results.collect()
+
+    assert first.device_id == ids[0]
+    assert [r.device_id for r in rest] == ids[1:]
+    assert rest.progress.done == 5
 
 
 async def test_a_run_is_iterated_inside_async_with_and_runs_once(client: ParticleClient) -> None:

@@ -209,6 +209,7 @@ class Fleet(Resource):
             buffer=buffer,
             on_progress=on_progress,
             catch=catch,
+            client_closed=lambda: self._core.shared.is_closed,
         )
 
 
