@@ -365,12 +365,14 @@ class FleetRun(Generic[T]):
                 "(or call `await ....collect()`)"
             )
         try:
-            result = await receive.receive()
+            result: FleetResult[T] | None = await receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
+            result = None
+        if result is None:
             failure, self._failure = self._failure, None
             if failure is not None:
-                raise failure from None
-            raise StopAsyncIteration from None
+                raise failure  # as raised, its cause and context untouched
+            raise StopAsyncIteration
         self._done += 1
         self._counts[_COUNTERS[result.status]] += 1
         if self._on_progress is not None:

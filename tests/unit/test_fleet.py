@@ -655,3 +655,16 @@ async def test_an_empty_list_of_devices_gives_an_empty_report(client: ParticleCl
     report = await client.fleet.run(read_temp(client), devices=[]).collect()
     assert report.results == []
     assert report.progress == FleetProgress(total=0)
+
+
+async def test_the_exception_that_ends_a_run_keeps_its_cause(client: ParticleClient) -> None:
+    async def operation(device_id: str) -> None:
+        try:
+            {}["missing"]
+        except KeyError as exc:
+            raise LookupError(device_id) from exc
+
+    with pytest.raises(LookupError) as raised:
+        await client.fleet.run(operation, devices=[dev(1)]).collect()
+
+    assert isinstance(raised.value.__cause__, KeyError)
