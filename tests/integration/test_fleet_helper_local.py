@@ -138,6 +138,25 @@ async def test_a_run_through_the_products_routes_finds_unknown_ids_not_found(
     assert [type(r.error) for r in report.by_status("not_found")] == [NotFoundError] * 3
 
 
+async def test_a_filtered_listing_is_read_through_the_products_routes(
+    cloud: LocalCloud, sdk: ParticleClient
+) -> None:
+    cloud.add_product(PRODUCT, slug=SLUG)
+    unowned = [
+        cloud.add_device(f"free-{n}", product=PRODUCT, owner=None, variables={"temp": float(n)})
+        for n in range(6)
+    ]
+    cloud.add_device("kept-out", product=PRODUCT, variables={"temp": 99.0})
+    listing = sdk.devices.list(product=PRODUCT, device_name="free-", per_page=4)
+
+    report = await sdk.fleet.get_variable("temp", devices=listing, product=PRODUCT).collect()
+
+    # devices the account does not own (read through the product), and only those listed
+    assert report.values.keys() == {d.id for d in unowned}
+    assert {v.result for v in report.values.values()} == {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}
+    assert report.progress.total == 6  # from the listing's metadata, then confirmed
+
+
 async def test_a_rate_limit_storm_is_ridden_out_with_retry_after(
     cloud: LocalCloud, product: Product, sdk: ParticleClient, sleeps: list[float]
 ) -> None:

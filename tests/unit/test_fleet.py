@@ -608,6 +608,20 @@ async def test_call_function_calls_each_device_once_in_product_scope(
     )
 
 
+async def test_shorthands_read_given_devices_through_a_products_routes(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reads = temp_route(api, PRODUCT_PATH)
+    reads.side_effect = answer_by_device({})
+
+    report = await client.fleet.get_variable(
+        "temp", devices=[dev(1), dev(2)], product=PRODUCT
+    ).collect()
+
+    assert reads.call_count == 2  # no listing: the devices were given
+    assert set(report.values) == {dev(1), dev(2)}
+
+
 # ============================================================================ bad input
 
 
@@ -639,6 +653,11 @@ def _not_callable(client: ParticleClient) -> Any:
         (lambda c: c.fleet.run(read_temp(c), devices=[], catch=KeyboardInterrupt), "catch"),
         (lambda c: c.fleet.run(read_temp(c), product="a/b"), "product"),
         (lambda c: c.fleet.run(read_temp(c), product=PRODUCT, groups="north"), "groups"),
+        (lambda c: c.fleet.get_variable("temp", devices=[dev(1)], product="a/b"), "product"),
+        (
+            lambda c: c.fleet.get_variable("t", devices=[dev(1)], product=PRODUCT, groups=["a"]),
+            "not devices=",
+        ),
         (lambda c: c.fleet.get_variable("te mp", devices=[dev(1)]), "variable name"),
         (lambda c: c.fleet.call_function("go", "x" * 1025, devices=[dev(1)]), "arg is too long"),
     ],

@@ -14,7 +14,7 @@ from .._fleet import (
     check_count,
     check_devices,
 )
-from .._paths import cloud_name
+from .._paths import cloud_name, scope_prefix
 from ..models.devices import Device, FunctionResult, VariableValue
 from ._base import Resource
 from .devices import Devices, function_arg
@@ -107,15 +107,17 @@ class Fleet(Resource):
     ) -> FleetRun[VariableValue]:
         """Read the cloud variable `name` of many devices (see `run` for the arguments and
         the outcome of each device). With `product=` the reads go through the product's
-        routes, so a product team member's token reads devices it does not own. A device
-        without that variable gives `"error"` with an `UnknownVariableError`."""
+        routes, so a product team member's token reads devices it does not own; without
+        `devices=` they are the product's devices (`groups=` filters them), with `devices=`
+        the ones given. A device without that variable gives `"error"` with an
+        `UnknownVariableError`."""
         variable = cloud_name(name, "variable name")
         read = self._devices.get_variable
 
         async def operation(device_id: str) -> VariableValue:
             return await read(device_id, variable, product=product)
 
-        source, checked = self._source(devices, product, groups)
+        source, checked = self._source(devices, product, groups, product_scope=True)
         return self._run(
             operation,
             source,
@@ -139,10 +141,11 @@ class Fleet(Resource):
         on_progress: FleetProgressCallback | None = None,
     ) -> FleetRun[FunctionResult]:
         """Call the cloud function `name` with `arg` on many devices (see `run` for the
-        arguments and the outcome of each device). Each call is sent once and never retried
-        once it may have reached the device; leaving the run early cancels the calls in
-        flight, which the devices may still have received. A device without that function
-        gives `"error"` with an `UnknownFunctionError`."""
+        arguments and the outcome of each device; `product=` as in `get_variable`).
+
+        Each call is sent once and never retried once it may have reached the device; leaving
+        the run early cancels the calls in flight, which the devices may still have received.
+        A device without that function gives `"error"` with an `UnknownFunctionError`."""
         function = cloud_name(name, "function name")
         text = function_arg(arg)
         call = self._devices.call_function
@@ -150,7 +153,7 @@ class Fleet(Resource):
         async def operation(device_id: str) -> FunctionResult:
             return await call(device_id, function, text, product=product)
 
-        source, checked = self._source(devices, product, groups)
+        source, checked = self._source(devices, product, groups, product_scope=True)
         return self._run(
             operation,
             source,
@@ -166,13 +169,24 @@ class Fleet(Resource):
         devices: FleetDevices | None,
         product: ProductRef | None,
         groups: Sequence[str] | None,
+        *,
+        product_scope: bool = False,
     ) -> tuple[FleetDevices, list[tuple[str, Device | None]] | None]:
+        """The devices of a run, checked. `product_scope`: the calls go through `product`'s
+        routes, so `product=` may come with `devices=` (it then only picks the routes)."""
         operation = self._operation(2)
         if devices is not None and product is not None:
-            raise InvalidArgumentError(
-                f"{operation} takes devices= or product=, not both (to reach listed devices "
-                "through a product's routes, pass product= to the call inside run())"
-            )
+            if not product_scope:
+                raise InvalidArgumentError(
+                    f"{operation} takes devices= or product=, not both (to reach the devices "
+                    "through a product's routes, pass product= to the call inside the operation)"
+                )
+            if groups is not None:
+                raise InvalidArgumentError(
+                    f"{operation}: groups= filters the product's listing, not devices="
+                )
+            scope_prefix(product)  # checked now, before any I/O
+            return check_devices(devices)
         if devices is None and product is None:
             raise InvalidArgumentError(f"{operation} needs devices= (ids) or product=")
         if product is None:
