@@ -39,6 +39,7 @@ from ._exceptions import (
     UnknownVariableError,
     UnprocessableEntityError,
 )
+from ._fleet import FleetProgress, FleetReport, FleetResult, FleetRun, FleetStatus
 from ._hub import EventHub, Subscription
 from ._pagination import AsyncPaginator, Page, PageMeta
 from ._sse import MalformedFrame
@@ -159,6 +160,7 @@ from .resources import (
     Devices,
     Diagnostics,
     Events,
+    Fleet,
     Integrations,
     Ledgers,
     LedgersInstances,
@@ -254,7 +256,13 @@ __all__ = [
     "Events",
     "EventsMetric",
     "FlashResult",
+    "Fleet",
     "FleetDataUsage",
+    "FleetProgress",
+    "FleetReport",
+    "FleetResult",
+    "FleetRun",
+    "FleetStatus",
     "FunctionResult",
     "GroupsImpact",
     "Integration",

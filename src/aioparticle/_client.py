@@ -35,6 +35,7 @@ from .resources.devices import Devices
 from .resources.diagnostics import Diagnostics
 from .resources.env_vars import EnvVars
 from .resources.events import Events
+from .resources.fleet import Fleet
 from .resources.integrations import Integrations
 from .resources.ledgers import Ledgers
 from .resources.libraries import Libraries
@@ -133,6 +134,9 @@ class ParticleClient:
     diagnostics = SubClient(Diagnostics)
     #: Events: stream them (reconnecting, typed) and publish them.
     events = SubClient(Events)
+    #: Fleet operations: one operation over many devices (a list or a product), bounded
+    #: concurrency, each device's result as it completes.
+    fleet = SubClient(Fleet)
     #: Products, with nested `firmware`, `team`, `config` and `locations` sub-clients.
     products = SubClient(Products)
     #: Product customers: create, list, delete, set a password, mint a customer's token.

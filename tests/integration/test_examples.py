@@ -137,3 +137,20 @@ def test_fleet_health_shows_groups_vitals_and_quarantine() -> None:
     assert re.search(r"^In quarantine \(1\):\n  [0-9a-f]{24}  tracker-new$", out, re.M), out
     assert re.search(r"^  approved [0-9a-f]{24}$", out, re.M), out
     assert "  left in quarantine: 0" in out
+
+
+def test_fleet_read_reads_a_variable_over_a_product_with_progress() -> None:
+    out = run_example("fleet_read.py", "--concurrency", "8")
+
+    assert "using the local Particle Cloud" in out
+    assert "Reading 'temp' from the devices of product 4711 (8 at a time):" in out
+    progress = re.findall(
+        r"^  (\d+)/40 done: (\d+) ok, (\d+) offline, 0 not found, (\d+) failed$", out, re.M
+    )
+    assert [int(p[0]) for p in progress] == [10, 20, 30, 40], out
+    assert progress[-1][1:] == ("31", "5", "4"), out
+    values = re.findall(r"^  (sensor-\d\d) +(\d+\.\d+)$", out, re.M)
+    assert len(values) == 31, out
+    assert ("sensor-01", "18.25") in values and ("sensor-40", "28.0") in values, out
+    assert re.search(r"^  sensor-07 +offline +DeviceOfflineError$", out, re.M), out
+    assert re.search(r"^  sensor-09 +error +UnknownVariableError$", out, re.M), out

@@ -14,6 +14,7 @@ from .devices import DeviceAttributes, Devices
 from .diagnostics import Diagnostics
 from .env_vars import EnvVars
 from .events import Events
+from .fleet import Fleet
 from .integrations import Integrations
 from .ledgers import Ledgers, LedgersInstances
 from .libraries import Libraries
@@ -46,6 +47,7 @@ __all__ = [
     "Diagnostics",
     "EnvVars",
     "Events",
+    "Fleet",
     "Ledgers",
     "LedgersInstances",
     "Integrations",

@@ -101,6 +101,17 @@ def _parse_import_leniently(content: bytes) -> DeviceImportResult:
 MAX_PUBLIC_KEY_LENGTH = 16_384
 
 
+def function_arg(arg: object) -> str:
+    """A function argument: text of at most 1024 bytes of UTF-8."""
+    text = check_text(arg, "arg", max_length=MAX_FUNCTION_ARG_LENGTH, allow_empty=True)
+    if len(text.encode("utf-8")) > MAX_FUNCTION_ARG_LENGTH:
+        raise InvalidArgumentError(
+            f"arg is too long ({len(text.encode('utf-8'))} bytes of UTF-8, at most "
+            f"{MAX_FUNCTION_ARG_LENGTH})"
+        )
+    return text
+
+
 def _epoch_ms() -> int:
     return int(time.time() * 1000)
 
@@ -321,12 +332,7 @@ class Devices(Resource):
         `DeviceOfflineError` or `UnknownFunctionError` (404).
         """
         path = f"{_device_path(device_id, product)}/{_member(name, 'function name')}"
-        text = check_text(arg, "arg", max_length=MAX_FUNCTION_ARG_LENGTH, allow_empty=True)
-        if len(text.encode("utf-8")) > MAX_FUNCTION_ARG_LENGTH:
-            raise InvalidArgumentError(
-                f"arg is too long ({len(text.encode('utf-8'))} bytes of UTF-8, at most "
-                f"{MAX_FUNCTION_ARG_LENGTH})"
-            )
+        text = function_arg(arg)
         return await self._request(
             "POST", path, json={"arg": text}, parse=_parse_function, idempotent=False
         )
