@@ -99,7 +99,7 @@ def test_particles_figure_is_the_default() -> None:
         (7, 1.0, 1),
         (5, 10.0, 5),
         (1, 3.0, 1),
-        (50, 2.0, 49),
+        (50, 20.0, 49),
     ],
 )
 def test_no_window_ever_holds_more_than_the_budget(requests: int, per: float, burst: int) -> None:
