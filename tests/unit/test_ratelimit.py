@@ -110,7 +110,7 @@ def test_no_window_ever_holds_more_than_the_budget(requests: int, per: float, bu
     now = 0.0
     for _ in range(max(3 * requests, 300)):
         gap = rng.random()  # mostly bursts, some trickles, now and then a long pause
-        now += 0.0 if gap < 0.9 else rng.random() * (interval if gap < 0.99 else per)
+        now += 0.0 if gap < 0.9 else rng.random() * (per / requests if gap < 0.99 else per)
         wait, new_tat = reserve(tat, hold, now, interval, tolerance, math.inf)
         assert new_tat is not None and wait >= 0
         tat = new_tat
