@@ -137,7 +137,7 @@ class _OutageError(Exception):
 def _import_redis() -> Any:
     try:
         import redis.asyncio
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError(
             'RedisRateLimit needs the redis package: pip install "aioparticle[redis]"'
         ) from exc

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
+import sys
 import time
 
 import anyio
@@ -586,3 +588,35 @@ async def test_downloads_from_elsewhere_are_not_counted(api: respx.MockRouter) -
             await client._core.download("GET", "https://files.example.com/report.csv", to=None,
                                         progress=None)  # fmt: skip
     assert budget.acquired == []
+
+
+# ---------------------------------------------------------------------- the Redis backend
+
+
+def test_the_redis_backend_without_redis_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    from aioparticle.ratelimit_redis import RedisRateLimit
+
+    with pytest.raises(ImportError, match=re.escape('pip install "aioparticle[redis]"')):
+        RedisRateLimit("redis://127.0.0.1:6379/0")
+
+
+@pytest.mark.parametrize(
+    ("redis", "kwargs", "match"),
+    [
+        (42, {}, "needs a redis.asyncio.Redis client or a redis:// URL, got int"),
+        ("redis://127.0.0.1/0", {"key": ""}, "key must be a non-empty str"),
+        ("redis://127.0.0.1/0", {"timeout": 0}, "timeout must be a positive number"),
+        ("redis://127.0.0.1/0", {"retry_interval": -1}, "retry_interval must be a positive"),
+        ("redis://127.0.0.1/0", {"requests": 0}, "requests must be an int >= 1"),
+        ("redis://127.0.0.1/0", {"per": math.nan}, "per must be a positive number"),
+    ],
+)
+def test_bad_redis_budget_arguments_are_refused(
+    redis: object, kwargs: dict[str, object], match: str
+) -> None:
+    from aioparticle.ratelimit_redis import RedisRateLimit
+
+    with pytest.raises(InvalidArgumentError, match=match):
+        RedisRateLimit(redis, **kwargs)  # type: ignore[arg-type]
