@@ -28,7 +28,7 @@ async def read_many(client: ParticleClient, fleet: Fleet, calls: int) -> list[fl
 
     async def read() -> None:
         value = await client.devices.get_variable(fleet.garage.id, "temp")
-        results.append(float(value.result))  # type: ignore[arg-type]
+        results.append(float(value.result))
 
     async with anyio.create_task_group() as tg:
         for _ in range(calls):
