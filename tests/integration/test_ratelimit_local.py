@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 
 import anyio
+import httpx
 import pytest
 
 from aioparticle import ParticleClient, RateLimit, RateLimitError, _budget, _retry
 from aioparticle.testing import LocalCloud
-from tests.integration.conftest import Fleet
+from tests.integration.conftest import Fleet, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -102,3 +103,27 @@ async def test_the_clouds_limit_refuses_a_client_without_one(cloud: LocalCloud) 
             await client.users.get()
     assert info.value.retry_after is not None and 1 <= info.value.retry_after <= 60
     assert [r.refused for r in cloud.request_log].count(429) == 1
+
+
+async def test_the_local_clouds_storm_answers_429_until_it_ends(
+    fleet: Fleet, raw: httpx.AsyncClient
+) -> None:
+    cloud = fleet.cloud
+    path = f"/v1/devices/{fleet.garage.id}/temp"
+    storm = cloud.inject("/v1/devices/*", statuses=[429], retry_after=1, duration=0.5)
+    during = [await raw.get(path, headers=bearer(cloud.token)) for _ in range(3)]
+    assert [r.status_code for r in during] == [429, 429, 429]
+    assert all(r.headers["retry-after"] == "1" for r in during)
+    other = await raw.get("/v1/user", headers=bearer(cloud.token))  # outside the glob
+    assert other.status_code == 200
+    await anyio.sleep(0.6)
+    after = await raw.get(path, headers=bearer(cloud.token))
+    assert after.status_code == 200 and after.json()["result"] == 21.5
+    assert storm.hits == 3
+    assert [(r.path, r.refused) for r in cloud.request_log] == [
+        (path, 429),
+        (path, 429),
+        (path, 429),
+        ("/v1/user", None),
+        (path, None),
+    ]
