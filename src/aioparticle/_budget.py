@@ -31,6 +31,7 @@ __all__ = [
     "has_own_limit",
     "penalty_seconds",
     "reserve",
+    "spacing",
 ]
 
 logger = logging.getLogger("aioparticle.events")
