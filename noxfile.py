@@ -9,7 +9,7 @@ nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "pydantic==2.11.0"]
+LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "pydantic==2.11.0", "redis==5.0.1"]
 
 
 @nox.session(python=PYTHONS)

@@ -12,7 +12,8 @@ HTTP/1.1 keep-alive server on 127.0.0.1, and do the same work with the body:
   (``tempfile.mkstemp`` next to the target) that is then ``os.replace``-d into place, or, in
   memory, ``b"".join`` of the chunks: the least an application could do by hand.
 * ``sdk``: ``await client.builds.download_binary(binary_id, to=path)`` (or without ``to=``, for
-  the bytes) on a ``ParticleClient("bench-token", base_url=server_url)``: argument validation,
+  the bytes) on a ``ParticleClient("bench-token", base_url=server_url, rate_limit=None)`` (no
+  client-side rate limit: the transport is measured, not the throttle): argument validation,
   the concurrency limiter, auth, the retry/timeout loop and its ``DownloadSink`` (the same
   temporary file and rename, or a list of chunks joined at the end).
 
@@ -347,7 +348,7 @@ async def open_side(side: str, server_url: str) -> AsyncIterator[Download]:
 
             yield raw_download
     else:
-        async with ParticleClient(TOKEN, base_url=server_url) as client:
+        async with ParticleClient(TOKEN, base_url=server_url, rate_limit=None) as client:
 
             async def sdk_download(binary: str, to: Path | None) -> bytes | Path:
                 if to is None:

@@ -23,7 +23,8 @@ closed.
   ``EventSource`` would cost, before any liveness check, bound on frame size, reconnection or
   read-ahead buffer. It is why aioparticle keeps its own parser (see the README).
 * ``sdk``: ``async with client.events.stream(device="mine") as events: async for event in
-  events:`` on a ``ParticleClient("bench-token", base_url=server_url)`` and reading
+  events:`` on a ``ParticleClient("bench-token", base_url=server_url, rate_limit=None)`` (no
+  client-side rate limit, as in every benchmark) and reading
   ``event.data``: aioparticle's own SSE parser, JSON decoding, pydantic validation into an
   `Event` (with a parsed, timezone-aware ``published_at``), delivered by the stream's background
   reader through its bounded buffer. Because the SDK reconnects when the server ends a stream,
@@ -362,7 +363,7 @@ async def run_sdk(
     count = 0
     event = None
     data = None
-    async with ParticleClient(TOKEN, base_url=server_url) as client:
+    async with ParticleClient(TOKEN, base_url=server_url, rate_limit=None) as client:
         gc.collect()
         start = time.perf_counter()
         with anyio.fail_after(run_deadline(events)):

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import anyio.lowlevel
 import pytest
 import respx
 
-from aioparticle import ParticleClient, _retry
+from aioparticle import ParticleClient, _budget, _retry
 
 pytest_plugins = ["aioparticle.testing.pytest_plugin", "pytester"]
 
@@ -38,14 +40,19 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retry waits are recorded instead of slept."""
+    """Retry waits are recorded instead of slept; the clock of the rate limits (`_budget`)
+    moves by what was recorded, as if it had been slept, and stands still otherwise."""
     delays: list[float] = []
+    now = [time.monotonic()]
 
     async def fake_sleep(seconds: float) -> None:
         delays.append(seconds)
+        now[0] += max(seconds, 0.0)
         await anyio.lowlevel.checkpoint()
 
     monkeypatch.setattr(_retry, "sleep", fake_sleep)
+    # the module's own `time`, not the `time` module itself (the event loop keeps real time)
+    monkeypatch.setattr(_budget, "time", SimpleNamespace(monotonic=lambda: now[0]))
     return delays
 
 

@@ -1,6 +1,7 @@
 """aioparticle: an asyncio-native, typed SDK for the Particle Cloud API."""
 
 from ._auth import ClientCredentials, PasswordLogin, TokenProvider
+from ._budget import RateLimit, RequestBudget
 from ._client import API_URL, ParticleClient
 from ._exceptions import (
     APIConnectionError,
@@ -11,6 +12,7 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ClientRateLimitError,
     ConflictError,
     DeviceNotFoundError,
     DeviceOfflineError,
@@ -219,6 +221,7 @@ __all__ = [
     "ClaimCode",
     "ClaimResult",
     "ClientClosedError",
+    "ClientRateLimitError",
     "ClientCredentials",
     "CompileResult",
     "ConflictError",
@@ -327,10 +330,12 @@ __all__ = [
     "ProductsLocations",
     "ProductsMetrics",
     "ProductsTeam",
+    "RateLimit",
     "RateLimitError",
     "Reconnect",
     "RedirectError",
     "RenderedEnvVars",
+    "RequestBudget",
     "ResponseTooLargeError",
     "SerialNumberInfo",
     "SerialNumbers",

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from . import _retry
 from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource
+from ._budget import RateLimit, RequestBudget
 from ._core import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Core,
@@ -111,8 +112,15 @@ class ParticleClient:
             last byte received; a server that trickles bytes cannot hold a call longer.
         connect_timeout: seconds allowed to open a connection.
         max_retries: retries after the first attempt (see the README for what is retried).
-        max_retry_after: longest `Retry-After` (seconds) honoured by waiting; a longer one raises
-            `RateLimitError` at once with `.retry_after` set.
+        max_retry_after: longest rate-limit wait (seconds) a call accepts: a longer `Retry-After`
+            raises `RateLimitError` at once with `.retry_after` set, and a call the client's own
+            rate limit would hold back longer raises `ClientRateLimitError` without being sent.
+        rate_limit: the request budget every call of this client and its views shares. `True`
+            (the default): a `RateLimit()` of its own, Particle's 10,000 requests per 5
+            minutes per IP, smoothed; `RateLimit(requests, per)` for another figure; a shared
+            budget such as `aioparticle.ratelimit_redis.RedisRateLimit` for several clients or
+            processes behind one IP; `None` or `False`: no client-side limit. Calls over the
+            budget wait (before their deadline starts); a 429 from the cloud holds every call.
         http_client: an `httpx.AsyncClient` to use as is. It is never closed by aioparticle.
         limits: connection-pool limits of the `httpx.AsyncClient` aioparticle creates.
         max_concurrency: most requests in flight at once; further calls wait their turn before
@@ -192,6 +200,7 @@ class ParticleClient:
         allow_insecure_http: bool = False,
         max_pages: int = DEFAULT_MAX_PAGES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        rate_limit: RequestBudget | bool | None = True,
     ) -> None:
         if access_token is None and auth is None:
             access_token = os.environ.get("PARTICLE_ACCESS_TOKEN") or None
@@ -213,6 +222,7 @@ class ParticleClient:
             or (max_concurrency < 1)
         ):
             raise InvalidArgumentError("max_concurrency must be a positive int")
+        budget = _request_budget(rate_limit)
         core = Core(
             access_token=access_token,
             tokens=TokenSource(auth) if auth is not None else None,
@@ -237,7 +247,9 @@ class ParticleClient:
                 follow_redirects=False,
                 verify=default_tls_context(),
             )
-        core.shared = Shared(http_client, owns_http=owns_http, max_concurrency=max_concurrency)
+        core.shared = Shared(
+            http_client, owns_http=owns_http, max_concurrency=max_concurrency, budget=budget
+        )
         self._core = core
         self._is_view = False
 
@@ -257,6 +269,11 @@ class ParticleClient:
     def max_retries(self) -> int:
         """Retries after the first attempt."""
         return self._core.max_retries
+
+    @property
+    def rate_limit(self) -> RequestBudget | None:
+        """The request budget shared by this client and its views (`None`: no limit)."""
+        return self._core.shared.budget
 
     @property
     def has_access_token(self) -> bool:
@@ -438,3 +455,18 @@ class ParticleClient:
 
 def _none(content: bytes) -> None:
     return None
+
+
+def _request_budget(rate_limit: RequestBudget | bool | None) -> RequestBudget | None:
+    """The budget `rate_limit=` asks for: Particle's figure, none, or the one given."""
+    if rate_limit is True:
+        return RateLimit()
+    if rate_limit is None or rate_limit is False:
+        return None
+    if isinstance(rate_limit, type) or not isinstance(rate_limit, RequestBudget):
+        raise InvalidArgumentError(
+            "rate_limit must be True (Particle's figure), None or False (off), or a request "
+            "budget instance such as RateLimit(requests=..., per=...) or RedisRateLimit(...), "
+            f"got {rate_limit!r}"
+        )
+    return rate_limit

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import ipaddress
 import logging
+import math
 import re
 import socket
 import ssl
@@ -31,7 +32,7 @@ from pydantic import ValidationError
 
 from . import _retry
 from ._auth import BearerAuth, TokenSource, token_rejected
-from ._budget import StreamBudget
+from ._budget import RequestBudget, StreamBudget, has_own_limit
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -39,6 +40,7 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    ClientRateLimitError,
     EventLoopError,
     InvalidArgumentError,
     MissingAccessTokenError,
@@ -194,15 +196,33 @@ class _StreamLike(Protocol):
 class Shared:
     """State shared by a client and every view made with `with_options`."""
 
-    __slots__ = ("closed", "http", "limiter", "loop", "owns_http", "stream_budget", "streams")
+    __slots__ = (
+        "budget",
+        "closed",
+        "http",
+        "limiter",
+        "loop",
+        "owns_http",
+        "stream_budget",
+        "streams",
+    )
 
-    def __init__(self, http: httpx.AsyncClient, *, owns_http: bool, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        owns_http: bool,
+        max_concurrency: int,
+        budget: RequestBudget | None = None,
+    ) -> None:
         self.http = http
         self.owns_http = owns_http
         self.closed = False
         #: the event loop the client was first used on: its connections and locks belong to it
         self.loop: anyio.lowlevel.EventLoopToken | None = None
         self.limiter = anyio.CapacityLimiter(max_concurrency)
+        #: the request budget every attempt to the API origin takes a slot of (None: off)
+        self.budget = budget
         self.stream_budget = StreamBudget()
         self.streams: weakref.WeakSet[_StreamLike] = weakref.WeakSet()
 
@@ -356,6 +376,8 @@ class Core:
         renewed = False
         http = shared.http
         limiter = shared.limiter
+        # the rate limit counts requests to the API, not downloads from elsewhere
+        budget = shared.budget if call.url.startswith(self.base_url) else None
         deadline = self.timeout if call.deadline is None else call.deadline
         timeout = self.httpx_timeout if call.timeout is None else call.timeout
         max_retries = self.max_retries if call.max_retries is None else call.max_retries
@@ -377,9 +399,15 @@ class Core:
             failure: APIError
             retryable: bool
             retry_after: float | None = None
+            status = 0
             if not _try_acquire(limiter):
                 await limiter.acquire()
             try:
+                if budget is not None:
+                    # waited for before the deadline starts, like the slot; bounded
+                    refused = await budget.acquire(self.max_retry_after)
+                    if refused > 0:
+                        raise self._budget_refusal(call, request, refused)
                 # a plain deadline scope: cheaper per call than anyio.fail_after
                 sent: httpx.Response | None = None
                 with anyio.CancelScope(deadline=anyio.current_time() + deadline) as scope:
@@ -423,6 +451,10 @@ class Core:
                 raise cancelled from None
             finally:
                 limiter.release()
+            if budget is not None and status == 429 and _holds_every_call(call):
+                # the IP's budget is spent: every call of the client (and, with a shared
+                # budget, of every process) waits, not only this one
+                await budget.penalize(retry_after)
             if tokens is not None and not renewed and token_rejected(failure):
                 # the provider's token was refused: one renewal, shared with every caller
                 # refused the same token, then this call once more (a second 401 is raised)
@@ -502,6 +534,32 @@ class Core:
             path=path,
             retry_after=retry_after,
             secrets=self.secrets(secrets),
+        )
+
+    def _budget_refusal(
+        self, call: Call, request: httpx.Request, wait: float
+    ) -> ClientRateLimitError:
+        """The error of a call the rate limit would hold back longer than `max_retry_after`;
+        its response is a 429 made here (nothing was sent)."""
+        description = (
+            f"the client's rate limit would hold this call back {wait:.1f}s, more than "
+            f"max_retry_after ({self.max_retry_after:g}s); it was not sent"
+        )
+        response = httpx.Response(
+            429,
+            headers={"Retry-After": str(math.ceil(wait))},
+            json={"error": "client_rate_limited", "error_description": description},
+            request=request,
+        )
+        return ClientRateLimitError(
+            f"429 Too Many Requests: {description} [{call.method} {call.shown}]",
+            response=response,
+            body=response.json(),
+            method=call.method,
+            path=call.shown,
+            error="client_rate_limited",
+            error_description=description,
+            retry_after=wait,
         )
 
     async def _before_retry(
@@ -762,6 +820,13 @@ def _only_cancellation(group: BaseExceptionGroup[BaseException]) -> BaseExceptio
     if leaves and all(isinstance(leaf, cancelled) for leaf in leaves):
         return leaves[-1]
     return None
+
+
+def _holds_every_call(call: Call) -> bool:
+    """Whether a 429 answering `call` says the IP's request budget is spent: not for an
+    event-stream open (its limit is `StreamBudget`'s) nor a route with a limit of its own
+    (the token endpoint, serial numbers, ...), whose 429 holds back only that call."""
+    return not call.keep_open and not has_own_limit(call.method, call.shown)
 
 
 async def _close(response: httpx.Response) -> None:

@@ -28,6 +28,7 @@ ParticleError                          base of everything raised on purpose
 │   │   ├── ConflictError 409
 │   │   ├── UnprocessableEntityError 422
 │   │   ├── RateLimitError 429, 529    .retry_after
+│   │   │   └── ClientRateLimitError   the client's own request budget: not sent at all
 │   │   ├── InternalServerError 5xx
 │   │   └── LoginError                 the token endpoint refused to issue a token
 │   │       ├── InvalidCredentialsError    wrong username/password or OAuth client pair
@@ -59,6 +60,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientRateLimitError",
     "ConflictError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
@@ -363,6 +365,17 @@ class UnprocessableEntityError(APIStatusError):
 
 class RateLimitError(APIStatusError):
     """429 (or the event stream's 529): too many requests; see `.retry_after`."""
+
+
+class ClientRateLimitError(RateLimitError):
+    """The client's own rate limit (`ParticleClient(rate_limit=...)`) would make this call wait
+    longer than `max_retry_after`, its spent budget or the hold after a 429 from the cloud:
+    the call was not sent. `.retry_after` says in how many seconds it could be.
+
+    No server answered: `.response` is a 429 made by aioparticle (`.status_code` 429, a
+    `Retry-After` header, `.error` `"client_rate_limited"`), so that one `except
+    RateLimitError` handles the cloud's refusals and the client's alike.
+    """
 
 
 class InternalServerError(APIStatusError):

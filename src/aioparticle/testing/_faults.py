@@ -1,10 +1,12 @@
-"""Faults: the middleware applying the scripted HTTP faults, and the connection drop."""
+"""Faults: the middleware logging every request and applying the scripted HTTP faults and the
+all-routes rate limit, and the connection drop."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,7 +29,8 @@ logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class FaultMiddleware:
-    """Applies the faults scripted in the state to matching requests."""
+    """Logs every request, then applies the faults scripted in the state to matching requests
+    and, when a test turned it on, the all-routes rate limit (429 with `Retry-After`)."""
 
     def __init__(self, app: ASGIApp, state: CloudState) -> None:
         self.app = app
@@ -37,16 +40,25 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        fault = self.state.take_fault(scope["method"], scope["path"])
+        arrived = time.monotonic()
+        method, path = scope["method"], scope["path"]
+        client = scope.get("client")
+        source = str(client[0]) if client else "unknown"
+        fault = self.state.take_fault(method, path)
+        status = None if fault is None else fault.status(fault.hits)
+        if fault is not None and fault.latency:
+            await asyncio.sleep(fault.latency)
+        if fault is not None and status is not None and status >= 300:
+            self.state.log_request(arrived, method, path, source, status)
+            await _send_fault(send, status, html=fault.html, retry_after=fault.retry_after)
+            return
+        wait = self.state.over_limit(source)
+        self.state.log_request(arrived, method, path, source, None if wait is None else 429)
+        if wait is not None:
+            await _send_fault(send, 429, html=False, retry_after=f"{wait:g}")
+            return
         if fault is None:
             await self.app(scope, receive, send)
-            return
-        if fault.latency:
-            await asyncio.sleep(fault.latency)
-        index = fault.hits - 1
-        status = fault.statuses[index] if index < len(fault.statuses) else None
-        if status is not None and status >= 300:
-            await _send_fault(send, status, html=fault.html, retry_after=fault.retry_after)
             return
         if not (fault.truncated_json or fault.invalid_json or fault.drop_mid_response):
             await self.app(scope, receive, send)

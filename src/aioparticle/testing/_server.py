@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -41,11 +42,13 @@ class LocalCloud(CloudState):
     asyncio, trio or synchronous code (`start()` / `stop()`, or `with LocalCloud() as cloud`).
     Seed and drive it before or while it runs: `add_device`, `add_product`, `add_firmware`,
     `add_sim`, `add_library`, `add_binary`, `add_device_os_version`, `publish`, `inject` (HTTP
-    faults) and `inject_stream` (event-stream faults). `cloud.token` belongs to the default
-    account (`cloud.username` / `cloud.password`), which owns the devices added. Read what
-    clients did in `compiles`, `flashes`, `archive_requests` and `password_resets`, and the API
-    users they made in `api_users`; an account signed up over HTTP waits for the token in
-    `verification_tokens[username]`.
+    faults, a 429 storm with `duration`), `inject_stream` (event-stream faults) and
+    `limit_requests` (Particle's all-routes limit per source IP, off by default). `cloud.token`
+    belongs to the default account (`cloud.username` / `cloud.password`), which owns the
+    devices added. Read what clients did in `request_log` (every request, with
+    `busiest_window(per)`), `compiles`, `flashes`, `archive_requests` and `password_resets`,
+    and the API users they made in `api_users`; an account signed up over HTTP waits for the
+    token in `verification_tokens[username]`.
 
     Logic code is stored, never executed: the local cloud has no JavaScript engine. What an
     execution or a run does is what `cloud.logic_script` says, a callable a test sets, taking
@@ -331,13 +334,17 @@ class LocalCloud(CloudState):
         invalid_json: bool = False,
         drop_mid_response: bool = False,
         times: int | None = None,
+        duration: float | None = None,
     ) -> Fault:
         """Script a fault for requests whose path matches the glob `path` (e.g.
         `"/v1/devices/*/temp"`). `statuses=[503, 503, 200]` answers the first two with 503 and
         lets the third through; `times` bounds how many requests it affects (default: as many
-        as `statuses`, else all). Returns the `Fault`, whose `hits` counts matches."""
+        as `statuses`, else all). `duration` makes it last that many seconds instead, the last
+        status answering every request past the others: `inject("*", statuses=[429],
+        retry_after=1, duration=3)` is a three-second 429 storm. Returns the `Fault`, whose
+        `hits` counts matches."""
         status_list = list(statuses)
-        if times is None and status_list:
+        if times is None and status_list and duration is None:
             times = len(status_list)
         fault = Fault(
             path=path,
@@ -350,6 +357,7 @@ class LocalCloud(CloudState):
             invalid_json=invalid_json,
             drop_mid_response=drop_mid_response,
             times=times,
+            until=None if duration is None else time.monotonic() + duration,
         )
         with self.lock:
             self.faults.append(fault)

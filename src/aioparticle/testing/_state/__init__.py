@@ -70,6 +70,7 @@ from .logic import (
 )
 from .metrics import CallRecord, MetricsFilter, MetricsMixin
 from .products import FakeFirmware, FakeOrg, FakeProduct, FirmwareRelease, ProductsMixin
+from .rate_limits import LoggedRequest, RateLimitsMixin
 from .secrets import FakeSecret, SecretsMixin
 from .serial_numbers import SerialNumbersMixin
 from .service_agreements import (
@@ -135,6 +136,7 @@ __all__ = [
     "FlashRequest",
     "FunctionCall",
     "LocationFix",
+    "LoggedRequest",
     "LogicExecution",
     "MetricsFilter",
     "LogicScript",
@@ -195,6 +197,7 @@ class CloudState(
     BuildsMixin,
     DeviceOsMixin,
     FaultsMixin,
+    RateLimitsMixin,
 ):
     """The data behind a local cloud.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .libraries import FakeLibrary
     from .logic import FakeLogicFunction, LogicExecution, LogicScript
     from .products import FakeOrg, FakeProduct
+    from .rate_limits import LoggedRequest
     from .sims import FakeSim
     from .teams import FakeApiUser
     from .users import PendingMfa
@@ -163,6 +165,13 @@ class StateBase:
         self.subscribers: set[Subscriber] = set()
         self.faults: list[Fault] = []
         self.stream_faults: list[StreamFault] = []
+        #: every HTTP request received (event-stream opens too), oldest first; the latest
+        #: 100,000 are kept
+        self.request_log: deque[LoggedRequest] = deque(maxlen=100_000)
+        #: Particle's all-routes limit when a test turns it on: (requests, per seconds)
+        self.request_limit: tuple[int, float] | None = None
+        #: when each source IP's requests counted by the limit arrived, oldest first
+        self.limited_requests: dict[str, deque[float]] = {}
         #: when each event stream was opened (every path), oldest first
         self.stream_opens: list[datetime] = []
         #: every event written to an event stream, once per stream it was written to

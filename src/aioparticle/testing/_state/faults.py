@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import time
 from dataclasses import dataclass, field
 
 from ._base import StateBase
@@ -16,7 +17,9 @@ class Fault:
 
     Applied in order: `latency`, then the next of `statuses` (with `retry_after`, an HTML page
     when `html`), or a broken rendering of the real answer (`truncated_json`, `invalid_json`,
-    `drop_mid_response`). `times` limits how many requests it applies to (`None`: all).
+    `drop_mid_response`). `times` limits how many requests it applies to (`None`: all);
+    `until` (a `time.monotonic()` instant) ends it then, and until then the last of `statuses`
+    answers every request past the others (a storm).
     """
 
     path: str
@@ -29,6 +32,7 @@ class Fault:
     invalid_json: bool = False
     drop_mid_response: bool = False
     times: int | None = None
+    until: float | None = None
     #: how many requests this fault has applied to
     hits: int = 0
 
@@ -39,7 +43,17 @@ class Fault:
 
     @property
     def exhausted(self) -> bool:
+        if self.until is not None and time.monotonic() >= self.until:
+            return True
         return self.times is not None and self.hits >= self.times
+
+    def status(self, hit: int) -> int | None:
+        """The status answering the `hit`-th request it applies to (1-based), if any."""
+        if hit <= len(self.statuses):
+            return self.statuses[hit - 1]
+        if self.until is not None and self.statuses:
+            return self.statuses[-1]
+        return None
 
 
 @dataclass
