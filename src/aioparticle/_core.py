@@ -427,7 +427,11 @@ class Core:
                     return await self._handle(call, response, handle)
                 failure = self.status_error(response, call.method, call.shown, call.secrets)
                 retry_after = failure.retry_after
-                retryable = _retry.should_retry_status(status, idempotent=call.idempotent)
+                retryable = _retry.should_retry_status(
+                    status,
+                    idempotent=call.idempotent,
+                    refusal_retried=not has_own_limit(call.method, call.shown),
+                )
             except TimeoutError:
                 failure = self._timed_out(call, request, deadline)
                 retryable = call.idempotent

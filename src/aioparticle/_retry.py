@@ -29,6 +29,9 @@ DEFAULT_MAX_RETRY_AFTER = 60.0
 #: Statuses that may succeed when repeated: rate limits and transient server errors. Not 408:
 #: the device did not answer the cloud in time, and asking again only multiplies the wait.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+#: The rate-limit refusals among them: the cloud turned the request away before acting on it,
+#: so even a call that must not run twice (a function call) may be sent again.
+REFUSED_STATUSES = frozenset({429, 529})
 #: The longest `Retry-After` taken at its word (a day); anything longer is not a sane value.
 MAX_SANE_RETRY_AFTER = 86_400.0
 
@@ -41,13 +44,19 @@ def is_idempotent_method(method: str) -> bool:
     return method.upper() in _IDEMPOTENT_METHODS
 
 
-def should_retry_status(status: int, *, idempotent: bool) -> bool:
+def should_retry_status(status: int, *, idempotent: bool, refusal_retried: bool = True) -> bool:
     """Whether a response with `status` may be retried.
 
     A non-idempotent call (a function call, a publish) may have reached the device once the
-    request was sent, so it is never retried on a status.
+    request was sent, so it is not retried on a server error; a rate-limit refusal (429, 529)
+    says it was not acted on, so it is, unless `refusal_retried` is false (a route whose own
+    limit counts every attempt, such as the token endpoint).
     """
-    return idempotent and status in RETRYABLE_STATUSES
+    if status not in RETRYABLE_STATUSES:
+        return False
+    if status in REFUSED_STATUSES and not idempotent:
+        return refusal_retried
+    return idempotent
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -129,7 +129,9 @@ async def test_two_clients_sharing_a_key_never_exceed_the_budget_together(
 ) -> None:
     cloud = fleet.cloud
     async with (
-        ParticleClient(cloud.token, base_url=cloud.url, rate_limit=budgets[0]) as one,
+        ParticleClient(
+            cloud.token, base_url=cloud.url, rate_limit=budgets[0], max_retries=0
+        ) as one,
         ParticleClient(cloud.token, base_url=cloud.url, rate_limit=budgets[1]) as two,
     ):
         started = time.monotonic()
@@ -216,7 +218,9 @@ async def test_a_429_one_client_gets_holds_the_other(
     function = f"/v1/devices/{fleet.garage.id}/open"
     cloud.inject(function, method="POST", statuses=[429], retry_after=1)
     async with (
-        ParticleClient(cloud.token, base_url=cloud.url, rate_limit=budgets[0]) as one,
+        ParticleClient(
+            cloud.token, base_url=cloud.url, rate_limit=budgets[0], max_retries=0
+        ) as one,
         ParticleClient(cloud.token, base_url=cloud.url, rate_limit=budgets[1]) as two,
     ):
         with anyio.fail_after(10):

@@ -273,7 +273,7 @@ async def test_off_means_off(api: respx.MockRouter, sleeps: list[float], off: bo
             await client.devices.get_variable(DEVICE, "temp")
         api.post(FN).respond(429, headers={"Retry-After": "30"}, json={"error": "slow down"})
         with pytest.raises(RateLimitError):
-            await client.devices.call_function(DEVICE, "open")
+            await client.with_options(max_retries=0).devices.call_function(DEVICE, "open")
         await client.devices.get_variable(DEVICE, "temp")  # no hold either
     assert route.call_count == 51
     assert sleeps == []
@@ -361,7 +361,7 @@ async def test_a_429_holds_every_call(api: respx.MockRouter, sleeps: list[float]
     async with ParticleClient(TOKEN, base_url=API) as client:
         refused_at = clock()
         with pytest.raises(RateLimitError):
-            await client.devices.call_function(DEVICE, "open")  # an action: not retried
+            await client.with_options(max_retries=0).devices.call_function(DEVICE, "open")
         await client.devices.get_variable(DEVICE, "temp")
         await client.devices.get_variable(DEVICE, "temp")
     # the first call after the 429 waited it out; the next one found no burst left
@@ -406,7 +406,7 @@ async def test_a_429_storm_without_retry_after_backs_off_for_every_call(
     route, _ = recorded(api)
     for _ in range(6):
         with pytest.raises(RateLimitError):
-            await client.devices.call_function(DEVICE, "open")
+            await client.with_options(max_retries=0).devices.call_function(DEVICE, "open")
     # the first 429 in a row only stopped the burst; from the second on, every call waits
     assert sleeps == [pytest.approx(s) for s in (1.0, 2.0, 4.0, 8.0)]
     before = len(sleeps)

@@ -47,12 +47,22 @@ FN = f"/v1/devices/{DEVICE}/open"
         (404, True, False),
         (501, True, False),
         (408, False, False),
-        (429, False, False),
+        (429, False, True),  # refused by the rate limit: it was not acted on
+        (529, False, True),
         (503, False, False),
     ],
 )
 def test_should_retry_status(status: int, idempotent: bool, expected: bool) -> None:
     assert _retry.should_retry_status(status, idempotent=idempotent) is expected
+
+
+@pytest.mark.parametrize("idempotent", [True, False])
+def test_a_refusal_on_a_route_with_its_own_limit_is_retried_only_if_idempotent(
+    idempotent: bool,
+) -> None:
+    assert (
+        _retry.should_retry_status(429, idempotent=idempotent, refusal_retried=False) is idempotent
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,7 +182,7 @@ async def test_client_errors_not_retried(
     assert sleeps == []
 
 
-@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
 async def test_function_call_never_retried_on_status(
     client: ParticleClient, api: respx.MockRouter, sleeps: list[float], status: int
 ) -> None:
@@ -181,6 +191,23 @@ async def test_function_call_never_retried_on_status(
         await client.devices.call_function(DEVICE, "open", "now")
     assert route.call_count == 1
     assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [429, 529])
+async def test_function_call_refused_by_the_rate_limit_is_sent_again(
+    client: ParticleClient, api: respx.MockRouter, sleeps: list[float], status: int
+) -> None:
+    route = api.post(FN).mock(
+        side_effect=[
+            httpx.Response(status, headers={"Retry-After": "2"}, json={"error": "slow down"}),
+            httpx.Response(200, json=load("function.json")),
+        ]
+    )
+    result = await client.devices.call_function(DEVICE, "open", "now")
+    assert result.return_value == load("function.json")["return_value"]
+    assert route.call_count == 2
+    assert route.calls[1].request.content == b'{"arg":"now"}'
+    assert 2.0 in sleeps  # the Retry-After was waited before the second send
 
 
 @pytest.mark.parametrize(
