@@ -1,0 +1,195 @@
+"""The aiohttp transport of `ParticleClient(transport="aiohttp")`: asyncio only.
+
+An `httpx.AsyncBaseTransport` that sends over one `aiohttp.ClientSession`, so everything above
+the transport (auth, deadline, retries, error mapping, streams, downloads) stays httpx's and
+aioparticle's own. It is the one module that touches asyncio and aiohttp: the session is made
+lazily inside the running asyncio loop, and every aiohttp failure is turned here into the
+`httpx` error the default transport raises for the same failure, so `Core.send` maps both
+alike (a refused connect is not sent and always retried, a dropped connection may have reached
+the server, a socket read timeout is a read timeout). aiohttp never decompresses (httpx does,
+so `max_response_bytes` counts decoded bytes as before), keeps no cookies of its own (httpx
+does), follows no redirect (httpx decides) and reads no proxy or netrc settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+import httpx
+from yarl import URL
+
+from ._exceptions import EventLoopError
+
+__all__ = ["AiohttpTransport"]
+
+#: What aiohttp raises for a failed exchange (its own errors, and what a socket raises).
+_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+#: Headers aiohttp would add that httpx decides (or deliberately leaves out) itself.
+_SKIP_AUTO_HEADERS = frozenset({"Content-Type", "User-Agent"})
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Send httpx requests over an `aiohttp.ClientSession` made on first use.
+
+    `limits.max_connections` bounds the connector (`None`: unbounded) and
+    `limits.keepalive_expiry` is how long an idle connection is kept; `tls` is the context of
+    every https connection. Under trio (no running asyncio loop) the first request raises
+    `EventLoopError` before any I/O.
+    """
+
+    def __init__(self, *, limits: httpx.Limits, tls: ssl.SSLContext) -> None:
+        self._limits = limits
+        self._tls = tls
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session, once the first request has made it."""
+        return self._session
+
+    def _open(self) -> aiohttp.ClientSession:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise EventLoopError(
+                'transport="aiohttp" runs on asyncio only, and this call is not running in an '
+                "asyncio event loop (trio?): use the default transport, "
+                'ParticleClient(transport="httpx"), with trio'
+            ) from None
+        if self._closed:
+            raise RuntimeError("the aiohttp transport has been closed")
+        limits = self._limits
+        keepalive = limits.keepalive_expiry
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            limit_per_host=0,
+            ssl=self._tls,
+            **({"keepalive_timeout": keepalive} if keepalive is not None else {}),
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            timeout=aiohttp.ClientTimeout(total=None),
+        )
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session or self._open()
+        timeout = request.extensions.get("timeout", {})
+        headers = request.headers.multi_items()
+        data: bytes | AsyncIterator[bytes] | None
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:  # a streamed upload (files); aiohttp frames it
+            data = _upload(request.stream)
+            headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        failure: httpx.TransportError | None = None
+        try:
+            response = await session.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=headers,
+                data=data,
+                allow_redirects=False,
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.get("pool"),
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                ),
+            )
+        except _FAILURES as exc:
+            failure = transport_error(exc)
+        if failure is not None:  # raised here: no chain back to aiohttp's request and headers
+            raise failure
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_Body(response),
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+            },
+        )
+
+    async def aclose(self) -> None:
+        """Close the session and its connections (also a session never made: nothing to do)."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+class _Body(httpx.AsyncByteStream):
+    """A response body, as aiohttp hands it out; closing it before its end drops the
+    connection (aiohttp only pools a connection whose response was read whole)."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response: aiohttp.ClientResponse | None = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._response is None:
+            return
+        content = self._response.content
+        while True:
+            failure: httpx.TransportError | None = None
+            try:
+                chunk = await content.readany()
+            except _FAILURES as exc:
+                failure = transport_error(exc)
+            if failure is not None:
+                raise failure
+            if not chunk:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            response.release()
+
+
+async def _upload(stream: httpx.AsyncByteStream | httpx.SyncByteStream) -> AsyncIterator[bytes]:
+    if isinstance(stream, httpx.AsyncByteStream):
+        async for chunk in stream:
+            yield chunk
+    else:
+        for chunk in stream:
+            yield chunk
+
+
+def transport_error(exc: BaseException) -> httpx.TransportError:
+    """The httpx error the default transport raises for the failure aiohttp reported as
+    `exc`: what decides whether the request may have reached the server, and its retry."""
+    cls: type[httpx.TransportError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):  # connecting, or waiting for the pool
+        cls = httpx.ConnectTimeout
+    elif isinstance(exc, asyncio.TimeoutError):  # SocketTimeoutError: a read went quiet
+        cls = httpx.ReadTimeout
+    elif isinstance(exc, aiohttp.ClientConnectorError):  # refused, unresolved, TLS: never sent
+        cls = httpx.ConnectError
+    elif isinstance(
+        exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)
+    ):
+        cls = httpx.RemoteProtocolError
+    elif isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
+        cls = httpx.UnsupportedProtocol
+    else:  # a reset or broken connection, mid-request
+        cls = httpx.ReadError
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # its repr and `request_info` carry the request's headers (the token): not kept
+        error = cls(f"invalid response: {exc.status}, {exc.message}")
+    else:
+        error = cls(str(exc) or type(exc).__name__)
+        error.__cause__ = exc
+    return error
