@@ -28,6 +28,12 @@ __all__ = ["AiohttpTransport"]
 #: What aiohttp raises for a failed exchange (its own errors, and what a socket raises).
 _FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
+_PROTOCOL_ERRORS = (
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientPayloadError,
+    aiohttp.ClientResponseError,
+)
+
 #: Headers aiohttp would add that httpx decides (or deliberately leaves out) itself.
 _SKIP_AUTO_HEADERS = frozenset({"Content-Type", "User-Agent"})
 
@@ -64,12 +70,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the aiohttp transport has been closed")
         limits = self._limits
-        keepalive = limits.keepalive_expiry
         connector = aiohttp.TCPConnector(
-            limit=limits.max_connections or 0,
+            limit=limits.max_connections or 0,  # 0: unbounded, as httpx's None
             limit_per_host=0,
             ssl=self._tls,
-            **({"keepalive_timeout": keepalive} if keepalive is not None else {}),
+            keepalive_timeout=limits.keepalive_expiry,  # None: kept until the server closes
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -178,9 +183,7 @@ def transport_error(exc: BaseException) -> httpx.TransportError:
         cls = httpx.ReadTimeout
     elif isinstance(exc, aiohttp.ClientConnectorError):  # refused, unresolved, TLS: never sent
         cls = httpx.ConnectError
-    elif isinstance(
-        exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)
-    ):
+    elif isinstance(exc, _PROTOCOL_ERRORS):  # no (whole) answer after the request was sent
         cls = httpx.RemoteProtocolError
     elif isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
         cls = httpx.UnsupportedProtocol

@@ -20,7 +20,6 @@ import pytest
 
 from aioparticle import ParticleClient
 from aioparticle.testing import FakeDevice, FakeProduct, LocalCloud
-
 from tests.conftest import TEST_TRANSPORT
 
 #: The product the `fleet` fixture creates (its id and slug both address it).
