@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import anyio
 import anyio.abc
 import httpx
 import pytest
+from anyio.streams.tls import TLSListener
 
 from aioparticle import (
     APIConnectionError,
@@ -24,17 +27,17 @@ from aioparticle import (
     InvalidArgumentError,
     ParticleClient,
     ResponseTooLargeError,
+    TLSError,
 )
 from aioparticle.testing import LocalCloud
 from tests._loopback import Reply, Seen, serve
 from tests.conftest import TOKEN
 from tests.integration.conftest import PRODUCT_ID, Fleet, wait_until
 
-aiohttp = pytest.importorskip("aiohttp", reason="the aiohttp extra is not installed")
-
 pytestmark = pytest.mark.anyio
 
 TRANSPORTS = ["httpx", "aiohttp"]
+TLS = Path(__file__).parent.parent / "fixtures" / "tls"
 
 
 @pytest.fixture
@@ -81,6 +84,25 @@ async def raw_server(answer: bytes) -> AsyncIterator[str]:
     async with listener, anyio.create_task_group() as tg:
         tg.start_soon(listener.serve, handle)
         yield f"http://127.0.0.1:{port}"
+        tg.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def self_signed_tls_server() -> AsyncIterator[str]:
+    """An https server on 127.0.0.1 whose certificate no trust store accepts."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS / "selfsigned-cert.pem", TLS / "selfsigned-key.pem")
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+
+    async def handle(stream: anyio.abc.ByteStream) -> None:
+        async with stream:
+            await stream.receive()
+
+    listener = TLSListener(tcp, context)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, handle)
+        yield f"https://127.0.0.1:{port}"
         tg.cancel_scope.cancel()
 
 
@@ -165,6 +187,20 @@ async def test_refused_connection_is_retried_and_typed(transport: str, sleeps: l
     assert error.message.startswith("connection failed: ")
     assert len(sleeps) == 2
     assert_token_hidden(error)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_untrusted_certificate_is_a_tls_error_never_retried(
+    transport: str, sleeps: list[float]
+) -> None:
+    async with self_signed_tls_server() as url:
+        async with ParticleClient(TOKEN, base_url=url, transport=transport) as client:
+            with anyio.fail_after(5), pytest.raises(TLSError) as info:
+                await client.devices.list()
+    assert "TLS handshake with 127.0.0.1 failed" in info.value.message
+    assert info.value.may_have_reached_server is False
+    assert sleeps == []
+    assert_token_hidden(info.value)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -372,8 +408,6 @@ async def test_connections_are_released_after_retries(sleeps: list[float]) -> No
 
 
 def test_refused_under_trio_before_any_io() -> None:
-    pytest.importorskip("trio")
-
     async def main() -> None:
         async with serve(lambda seen: Reply()) as server:
             async with ParticleClient(TOKEN, base_url=server.url, transport="aiohttp") as client:
