@@ -133,7 +133,8 @@ class ParticleClient:
             `pip install "aioparticle[aiohttp]"`). Retries, deadlines, errors, streams and
             downloads behave the same on both. `"aiohttp"` runs on asyncio only: under trio
             the first call raises `EventLoopError` before sending anything (there is no
-            silent fallback). It ignores proxy environment variables.
+            silent fallback). It ignores proxy environment variables. (httpx-aiohttp's
+            `HttpxAiohttpClient` also works, as `http_client=`, on asyncio.)
         limits: connection-pool limits of the `httpx.AsyncClient` aioparticle creates (with
             `transport="aiohttp"`: `max_connections` bounds the aiohttp connector and
             `keepalive_expiry` its idle connections).

@@ -806,6 +806,13 @@ def _transport_error(
 ) -> APIConnectionError:
     """The typed error of a transport failure: a timeout, a TLS failure (never retried), a
     name that does not resolve (the host named), or a connection that failed."""
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp."):
+        # an aiohttp transport of the caller's own (httpx-aiohttp's `HttpxAiohttpClient`)
+        # names a dropped connection a connect timeout ("never sent"): judge aiohttp's error
+        from ._aiohttp import transport_error
+
+        exc = transport_error(cause)
     causes = _causes(exc)
     detail = scrub(str(exc) or type(exc).__name__, secrets)
     cls: type[APIConnectionError] = APIConnectionError

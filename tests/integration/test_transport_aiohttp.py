@@ -317,6 +317,27 @@ async def test_gzip_answer_is_decoded(sleeps: list[float]) -> None:
     assert device.name == "zipped"
 
 
+async def test_httpx_aiohttp_client_as_http_client(fleet: Fleet, sleeps: list[float]) -> None:
+    """httpx-aiohttp's own client works as `http_client=`, and a connection it reports
+    dropped is judged by aiohttp's error (it calls it a connect timeout): not sent again."""
+    from httpx_aiohttp import HttpxAiohttpClient
+
+    async with HttpxAiohttpClient() as http:
+        client = ParticleClient(fleet.cloud.token, base_url=fleet.cloud.url, http_client=http)
+        with anyio.fail_after(5):
+            assert (await client.devices.get_variable(fleet.garage.id, "temp")).result == 21.5
+        async with serve(lambda seen: Reply(drop=True)) as server:
+            dropping = ParticleClient(TOKEN, base_url=server.url, http_client=http)
+            with anyio.fail_after(5), pytest.raises(APIConnectionError) as info:
+                await dropping.devices.call_function("0123456789abcdef01234567", "open", "x")
+        await client.aclose()
+        assert not http.is_closed  # not ours to close
+    assert type(info.value) is APIConnectionError
+    assert info.value.may_have_reached_server is True
+    assert len(server.seen) == 1
+    assert sleeps == []
+
+
 # ---------------------------------------------------------------------- streams, uploads, close
 
 
