@@ -93,15 +93,16 @@ def default_tls_context() -> ssl.SSLContext:
     return _tls_context
 
 
-def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The transport of `transport="aiohttp"`, or a clear error when aiohttp is missing."""
+def _aiohttp_client(limits: httpx.Limits, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The pool of `transport="aiohttp"`, or a clear error when aiohttp is missing."""
     try:
-        from ._aiohttp import AiohttpTransport
+        from ._aiohttp import AiohttpClient, AiohttpTransport
     except ImportError as exc:
         raise InvalidArgumentError(
             'transport="aiohttp" needs the aiohttp package: pip install "aioparticle[aiohttp]"'
         ) from exc
-    return AiohttpTransport(limits=limits, tls=default_tls_context())
+    transport = AiohttpTransport(limits=limits, tls=default_tls_context())
+    return AiohttpClient(transport, timeout=timeout)
 
 
 class ParticleClient:
@@ -261,11 +262,7 @@ class ParticleClient:
         # the configuration was checked before a pool exists: a bad option leaks nothing
         owns_http = http_client is None
         if http_client is None and transport == "aiohttp":
-            http_client = httpx.AsyncClient(
-                transport=_aiohttp_transport(limits),
-                timeout=core.httpx_timeout,
-                follow_redirects=False,
-            )
+            http_client = _aiohttp_client(limits, core.httpx_timeout)
         elif http_client is None:
             http_client = httpx.AsyncClient(
                 limits=limits,

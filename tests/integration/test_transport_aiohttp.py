@@ -5,6 +5,7 @@ value, aiohttp missing)."""
 from __future__ import annotations
 
 import gzip
+import logging
 import socket
 import ssl
 import sys
@@ -47,8 +48,8 @@ def anyio_backend() -> str:
 
 
 def aiohttp_session(client: ParticleClient) -> aiohttp.ClientSession | None:
-    transport = client._core.shared.http._transport
-    return transport.session  # type: ignore[attr-defined, no-any-return]
+    http = client._core.shared.http
+    return http.aiohttp_transport.session  # type: ignore[attr-defined, no-any-return]
 
 
 def free_port() -> int:
@@ -336,6 +337,37 @@ async def test_httpx_aiohttp_client_as_http_client(fleet: Fleet, sleeps: list[fl
     assert info.value.may_have_reached_server is True
     assert len(server.seen) == 1
     assert sleeps == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_request_log_line_with_a_token_in_the_path_redacted(
+    fleet: Fleet, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    doomed = fleet.cloud.add_user("doomed@example.com")
+    async with ParticleClient(doomed, base_url=fleet.cloud.url, transport=transport) as client:
+        with caplog.at_level(logging.INFO, logger="httpx"), anyio.fail_after(5):
+            await client.request("GET", "/v1/user")
+            await client.auth.delete_token(doomed)
+    lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
+    assert len(lines) == 2
+    assert lines[0] == f'HTTP Request: GET {fleet.cloud.url}/v1/user "HTTP/1.1 200 OK"'
+    assert "/v1/access_tokens/[redacted]" in lines[1]
+    assert all(doomed not in line for line in lines)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_cookies_are_kept_and_sent_back_as_with_httpx(transport: str) -> None:
+    def answer(seen: Seen) -> Reply:
+        headers = {"content-type": "application/json", "set-cookie": "session=abc; Path=/"}
+        return Reply(200, b'{"id":"abc"}', headers=headers)
+
+    async with serve(answer) as server:
+        async with ParticleClient(TOKEN, base_url=server.url, transport=transport) as client:
+            with anyio.fail_after(5):
+                await client.devices.get("abc")
+                await client.devices.get("abc")
+    assert "cookie" not in server.seen[0].headers
+    assert server.seen[1].headers["cookie"] == "session=abc"
 
 
 # ---------------------------------------------------------------------- streams, uploads, close
