@@ -421,6 +421,17 @@ class Core:
                 if cancelled is None:
                     raise
                 raise cancelled from None
+            except Exception as exc:
+                # an aiohttp error that an aiohttp transport of the caller's own (httpx-aiohttp's
+                # `HttpxAiohttpClient`) let through unmapped: typed, and scrubbed, like the rest
+                if not type(exc).__module__.startswith("aiohttp."):
+                    raise
+                from ._aiohttp import transport_error
+
+                failure = _transport_error(
+                    transport_error(exc), call, request, self.secrets(call.secrets)
+                )
+                retryable = call.idempotent or not failure.may_have_reached_server
             finally:
                 limiter.release()
             if tokens is not None and not renewed and token_rejected(failure):

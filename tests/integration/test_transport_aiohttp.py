@@ -370,6 +370,23 @@ async def test_cookies_are_kept_and_sent_back_as_with_httpx(transport: str) -> N
     assert server.seen[1].headers["cookie"] == "session=abc"
 
 
+async def test_httpx_aiohttp_client_malformed_response_is_typed_without_the_token(
+    sleeps: list[float],
+) -> None:
+    """httpx-aiohttp lets aiohttp's error for a malformed answer through unmapped (its repr
+    shows the request's headers): it arrives typed, without the token."""
+    from httpx_aiohttp import HttpxAiohttpClient
+
+    async with raw_server(b"HTTP/1.1 abc nonsense\r\n\r\n") as url, HttpxAiohttpClient() as http:
+        client = ParticleClient(TOKEN, base_url=url, http_client=http)
+        with anyio.fail_after(5), pytest.raises(APIConnectionError) as info:
+            await client.devices.call_function("0123456789abcdef01234567", "open", "x")
+    assert type(info.value) is APIConnectionError
+    assert info.value.may_have_reached_server is True
+    assert sleeps == []
+    assert_token_hidden(info.value)
+
+
 # ---------------------------------------------------------------------- streams, uploads, close
 
 
