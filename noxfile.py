@@ -20,6 +20,18 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def tests_aiohttp(session: nox.Session) -> None:
+    """The integration tests with ParticleClient(transport="aiohttp") (asyncio runs only)."""
+    session.install("-e", ".[test,aiohttp]")
+    session.run(
+        "pytest",
+        "tests/integration",
+        *session.posargs,
+        env={"AIOPARTICLE_TEST_TRANSPORT": "aiohttp"},
+    )
+
+
+@nox.session(python="3.11")
 def tests_lowest(session: nox.Session) -> None:
     """Run the test suite against the lowest supported runtime dependencies."""
     session.install("-e", ".[test]")
@@ -50,3 +62,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_events.py", *session.posargs)
     session.run("python", "benchmarks/bench_download.py", *session.posargs)
     session.run("python", "benchmarks/bench_construction.py", *session.posargs)
+    session.run("python", "benchmarks/bench_rest.py", *session.posargs)
+    session.run("python", "benchmarks/bench_fleet_latency.py", *session.posargs)

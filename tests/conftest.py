@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +20,59 @@ API = "https://api.particle.io"
 #: A token value distinctive enough to grep for in URLs, logs, reprs and messages.
 TOKEN = "7f3c9e1d5b2a8e6f4c0d9b7a5e3c1f2d4b6a8c0e"
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: `AIOPARTICLE_TEST_TRANSPORT=aiohttp` runs every client of the integration tests (real HTTP
+#: to the local cloud) with `transport="aiohttp"`; their trio runs are deselected (that
+#: transport is asyncio only; its refusal under trio is tested in test_transport_aiohttp.py).
+#: The unit tests keep the default transport in that mode: respx answers them from inside
+#: httpx's own connection pool, which the aiohttp transport never reaches.
+TEST_TRANSPORT = os.environ.get("AIOPARTICLE_TEST_TRANSPORT", "") or "httpx"
+if TEST_TRANSPORT not in ("httpx", "aiohttp"):
+    raise pytest.UsageError(
+        f"AIOPARTICLE_TEST_TRANSPORT must be 'httpx' or 'aiohttp', got {TEST_TRANSPORT!r}"
+    )
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if TEST_TRANSPORT == "httpx":
+        return "aioparticle transport: httpx (default)"
+    return (
+        f"aioparticle transport: {TEST_TRANSPORT} for the clients of tests/integration (asyncio "
+        "runs only); tests/unit keep the default transport (respx mocks httpx's own pool)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_TRANSPORT == "httpx":
+        return
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        trio = callspec is not None and callspec.params.get("anyio_backend") == "trio"
+        if trio and INTEGRATION in Path(str(item.path)).parents:
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+        config.stash[_DESELECTED_TRIO] = len(deselected)
+
+
+_DESELECTED_TRIO = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    count = config.stash.get(_DESELECTED_TRIO, 0)
+    if count:
+        terminalreporter.write_line(
+            f"AIOPARTICLE_TEST_TRANSPORT={TEST_TRANSPORT}: {count} trio runs of integration tests "
+            "deselected (that transport runs on asyncio only; its refusal under trio is "
+            "tested in tests/integration/test_transport_aiohttp.py)",
+            yellow=True,
+        )
 
 
 def load(name: str) -> Any:

@@ -7,7 +7,7 @@ import ssl
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel
@@ -73,6 +73,9 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
 )
 
+#: The values of `ParticleClient(transport=...)`.
+TRANSPORTS = ("httpx", "aiohttp")
+
 M = TypeVar("M", bound=BaseModel)
 
 _tls_lock = threading.Lock()
@@ -90,6 +93,18 @@ def default_tls_context() -> ssl.SSLContext:
             if _tls_context is None:
                 _tls_context = httpx.create_ssl_context()
     return _tls_context
+
+
+def _aiohttp_client(limits: httpx.Limits, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The pool of `transport="aiohttp"`, or a clear error when aiohttp is missing."""
+    try:
+        from ._aiohttp import AiohttpClient, AiohttpTransport
+    except ImportError as exc:
+        raise InvalidArgumentError(
+            'transport="aiohttp" needs the aiohttp package: pip install "aioparticle[aiohttp]"'
+        ) from exc
+    transport = AiohttpTransport(limits=limits, tls=default_tls_context())
+    return AiohttpClient(transport, timeout=timeout)
 
 
 class ParticleClient:
@@ -122,7 +137,17 @@ class ParticleClient:
             processes behind one IP; `None` or `False`: no client-side limit. Calls over the
             budget wait (before their deadline starts); a 429 from the cloud holds every call.
         http_client: an `httpx.AsyncClient` to use as is. It is never closed by aioparticle.
-        limits: connection-pool limits of the `httpx.AsyncClient` aioparticle creates.
+        transport: what carries the requests of the pool aioparticle creates: `"httpx"` (the
+            default: httpx's own connection pool, on asyncio and trio) or `"aiohttp"` (an
+            aiohttp connector under httpx, several times faster with many calls in flight;
+            `pip install "aioparticle[aiohttp]"`). Retries, deadlines, errors, streams and
+            downloads behave the same on both. `"aiohttp"` runs on asyncio only: under trio
+            the first call raises `EventLoopError` before sending anything (there is no
+            silent fallback). It ignores proxy environment variables. (httpx-aiohttp's
+            `HttpxAiohttpClient` also works, as `http_client=`, on asyncio.)
+        limits: connection-pool limits of the `httpx.AsyncClient` aioparticle creates (with
+            `transport="aiohttp"`: `max_connections` bounds the aiohttp connector and
+            `keepalive_expiry` its idle connections).
         max_concurrency: most requests in flight at once; further calls wait their turn before
             their deadline starts. Defaults to the pool's connection limit (100).
         client_id, client_secret: the OAuth client used by the token endpoints.
@@ -192,6 +217,7 @@ class ParticleClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_after: float = _retry.DEFAULT_MAX_RETRY_AFTER,
         http_client: httpx.AsyncClient | None = None,
+        transport: Literal["httpx", "aiohttp"] = "httpx",
         limits: httpx.Limits | None = None,
         max_concurrency: int | None = None,
         client_id: str = "particle-api",
@@ -208,6 +234,15 @@ class ParticleClient:
             base_url = os.environ.get("PARTICLE_API_URL") or API_URL
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidArgumentError("http_client must be an httpx.AsyncClient")
+        if transport not in TRANSPORTS:
+            raise InvalidArgumentError(
+                f"transport must be one of {', '.join(map(repr, TRANSPORTS))}, got {transport!r}"
+            )
+        if transport != "httpx" and http_client is not None:
+            raise InvalidArgumentError(
+                "transport= chooses the pool aioparticle creates; pass transport= or "
+                "http_client=, not both"
+            )
         if limits is not None and http_client is not None:
             raise InvalidArgumentError(
                 "limits= configures a pool aioparticle creates; "
@@ -240,7 +275,9 @@ class ParticleClient:
         )
         # the configuration was checked before a pool exists: a bad option leaks nothing
         owns_http = http_client is None
-        if http_client is None:
+        if http_client is None and transport == "aiohttp":
+            http_client = _aiohttp_client(limits, core.httpx_timeout)
+        elif http_client is None:
             http_client = httpx.AsyncClient(
                 limits=limits,
                 timeout=core.httpx_timeout,

@@ -453,6 +453,17 @@ class Core:
                 if cancelled is None:
                     raise
                 raise cancelled from None
+            except Exception as exc:
+                # an aiohttp error that an aiohttp transport of the caller's own (httpx-aiohttp's
+                # `HttpxAiohttpClient`) let through unmapped: typed, and scrubbed, like the rest
+                if not type(exc).__module__.startswith("aiohttp."):
+                    raise
+                from ._aiohttp import transport_error
+
+                failure = _transport_error(
+                    transport_error(exc), call, request, self.secrets(call.secrets)
+                )
+                retryable = call.idempotent or not failure.may_have_reached_server
             finally:
                 limiter.release()
             if budget is not None and status == 429 and _holds_every_call(call):
@@ -875,6 +886,13 @@ def _transport_error(
 ) -> APIConnectionError:
     """The typed error of a transport failure: a timeout, a TLS failure (never retried), a
     name that does not resolve (the host named), or a connection that failed."""
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp."):
+        # an aiohttp transport of the caller's own (httpx-aiohttp's `HttpxAiohttpClient`)
+        # names a dropped connection a connect timeout ("never sent"): judge aiohttp's error
+        from ._aiohttp import transport_error
+
+        exc = transport_error(cause)
     causes = _causes(exc)
     detail = scrub(str(exc) or type(exc).__name__, secrets)
     cls: type[APIConnectionError] = APIConnectionError

@@ -7,10 +7,12 @@ root `tests/conftest.py` because pytest only honours `pytest_plugins` there).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import httpx
@@ -18,6 +20,7 @@ import pytest
 
 from aioparticle import ParticleClient
 from aioparticle.testing import FakeDevice, FakeProduct, LocalCloud
+from tests.conftest import TEST_TRANSPORT
 
 #: The product the `fleet` fixture creates (its id and slug both address it).
 PRODUCT_ID = 4242
@@ -85,6 +88,23 @@ def _one_line_server_errors() -> Iterator[None]:
     server_log.addFilter(one_line)
     yield
     server_log.removeFilter(one_line)
+
+
+@pytest.fixture(autouse=True)
+def _test_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `AIOPARTICLE_TEST_TRANSPORT=aiohttp`, every `ParticleClient` a test makes without
+    an `http_client` or a `transport` of its own uses that transport."""
+    if TEST_TRANSPORT == "httpx":
+        return
+    init = ParticleClient.__init__
+
+    @functools.wraps(init)
+    def with_transport(self: ParticleClient, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("http_client") is None and "transport" not in kwargs:
+            kwargs["transport"] = TEST_TRANSPORT
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ParticleClient, "__init__", with_transport)
 
 
 def _counter() -> Callable[[], int]:
