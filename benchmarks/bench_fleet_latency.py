@@ -12,6 +12,8 @@ A loopback server (child process) answers each variable read after ``--latency``
   (``max_concurrency`` follows the limits; no client-side rate limit, which would otherwise
   pace reads past its burst of 1,000 at Particle's 30 a second);
 * ``sdk-aiohttp``: the same with ``transport="aiohttp"``;
+* ``sdk-aiohttp-fleet``: the same client reading through ``client.fleet.get_variable`` (one
+  device id per read, ``concurrency`` = in flight) instead of hand-made workers;
 * ``aiohttp``: a bare ``aiohttp.ClientSession`` (reference).
 
 The figure is wall time / ideal (1.00 = no overhead). Rounds alternate the order of the sides;
@@ -41,8 +43,10 @@ from _server_process import ServerProcess, run_child_server
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 DEVICE = "0123456789abcdef01234567"
-SIDES = ("httpx", "sdk", "sdk-aiohttp", "aiohttp")
+SIDES = ("httpx", "sdk", "sdk-aiohttp", "sdk-aiohttp-fleet", "aiohttp")
 Read = Callable[[], Awaitable[object]]
+#: one burst of `reads` reads with `in_flight` at once
+Burst = Callable[[int, int], Awaitable[None]]
 VARIABLE = json_response(
     {"name": "temp", "result": 21.5, "coreInfo": {"deviceID": DEVICE, "connected": True}}
 )
@@ -60,7 +64,7 @@ def serve(latency: float) -> int:
 
 
 @asynccontextmanager
-async def open_side(side: str, url: str, in_flight: int) -> AsyncIterator[Read]:
+async def open_side(side: str, url: str, in_flight: int) -> AsyncIterator[Burst]:
     import aiohttp
     import httpx
 
@@ -78,7 +82,7 @@ async def open_side(side: str, url: str, in_flight: int) -> AsyncIterator[Read]:
                 response.raise_for_status()
                 return json.loads(response.content)["result"]
 
-            yield raw
+            yield workers(raw)
     elif side == "aiohttp":
         connector = aiohttp.TCPConnector(limit=in_flight, keepalive_timeout=5.0)
         async with aiohttp.ClientSession(connector=connector, headers=HEADERS) as session:
@@ -88,9 +92,9 @@ async def open_side(side: str, url: str, in_flight: int) -> AsyncIterator[Read]:
                     response.raise_for_status()
                     return json.loads(await response.read())["result"]
 
-            yield raw_aiohttp
+            yield workers(raw_aiohttp)
     else:
-        transport = "aiohttp" if side == "sdk-aiohttp" else "httpx"
+        transport = "aiohttp" if side.startswith("sdk-aiohttp") else "httpx"
         async with ParticleClient(
             TOKEN, base_url=url, limits=limits, transport=transport, rate_limit=None
         ) as client:
@@ -98,22 +102,40 @@ async def open_side(side: str, url: str, in_flight: int) -> AsyncIterator[Read]:
             async def sdk() -> object:
                 return (await client.devices.get_variable(DEVICE, "temp")).result
 
-            yield sdk
+            async def fleet(reads: int, in_flight: int) -> None:
+                # client.fleet: one device id per read (a run reads each device once)
+                devices = [f"{n:024x}" for n in range(reads)]
+                run = client.fleet.get_variable("temp", devices=devices, concurrency=in_flight)
+                async with run as results:
+                    async for result in results:
+                        if result.unwrap().result != 21.5:
+                            raise RuntimeError("wrong answer")
+
+            yield fleet if side.endswith("-fleet") else workers(sdk)
 
 
-async def burst(read: Read, reads: int, in_flight: int) -> float:
-    remaining = reads
+def workers(read: Read) -> Burst:
+    """A burst made of `in_flight` workers taking reads until none is left."""
 
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            if await read() != 21.5:
-                raise RuntimeError("wrong answer")
+    async def run(reads: int, in_flight: int) -> None:
+        remaining = reads
 
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                if await read() != 21.5:
+                    raise RuntimeError("wrong answer")
+
+        await asyncio.gather(*(worker() for _ in range(min(in_flight, reads))))
+
+    return run
+
+
+async def burst(run: Burst, reads: int, in_flight: int) -> float:
     gc.collect()
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(min(in_flight, reads))))
+    await run(reads, in_flight)
     return time.perf_counter() - start
 
 
@@ -123,9 +145,9 @@ async def bench(args: argparse.Namespace, url: str) -> dict[str, Any]:
     for round_no in range(args.rounds):
         order = SIDES[round_no % len(SIDES) :] + SIDES[: round_no % len(SIDES)]
         for side in order:
-            async with open_side(side, url, args.in_flight) as read:
-                await burst(read, args.in_flight, args.in_flight)  # warm-up: open the pool
-                ratios[side].append(await burst(read, args.reads, args.in_flight) / ideal)
+            async with open_side(side, url, args.in_flight) as run:
+                await burst(run, args.in_flight, args.in_flight)  # warm-up: open the pool
+                ratios[side].append(await burst(run, args.reads, args.in_flight) / ideal)
         print(
             f"  round {round_no + 1}/{args.rounds}: "
             + "   ".join(f"{side} {ratios[side][-1]:.2f}x" for side in SIDES),
@@ -167,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("median wall time / ideal (1.00 = no overhead)")
     for side in SIDES:
-        print(f"  {side:<12} {results['wall_over_ideal'][side]:>7.2f}x")
+        print(f"  {side:<18} {results['wall_over_ideal'][side]:>7.2f}x")
     if args.json:
         print(json.dumps({"benchmark": "fleet_latency", **results}))
     return 0
