@@ -58,9 +58,5 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against raw httpx / httpx-sse + orjson on a loopback server (--quick: smoke)."""
     session.install("-e", ".[bench]")
-    session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
-    session.run("python", "benchmarks/bench_events.py", *session.posargs)
-    session.run("python", "benchmarks/bench_download.py", *session.posargs)
-    session.run("python", "benchmarks/bench_construction.py", *session.posargs)
-    session.run("python", "benchmarks/bench_rest.py", *session.posargs)
-    session.run("python", "benchmarks/bench_fleet_latency.py", *session.posargs)
+    # every benchmark, then one summary table of ratios (--quick: smoke runs)
+    session.run("python", "benchmarks/run_all.py", *session.posargs)
