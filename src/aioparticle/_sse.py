@@ -255,7 +255,8 @@ def event_from_frame(name: str, data: str) -> Event:
     """
     text = data.rstrip()
     if text[:1] == "{" and text[-1:] == "}":
-        separator = "," if text[1:-1].strip() else ""
+        # `{"...` is the usual payload; `{}` or `{ }` has no key to follow
+        separator = "," if text[1:2] == '"' or text[1:-1].strip() else ""
         try:
             event: Event = _validate_event_json(
                 f'{text[:-1]}{separator}"name":{_json_name(name)}}}'

@@ -3,12 +3,15 @@ bounded frames, BOM) and the frame-to-`Event` conversion (lenient: no event lost
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from datetime import datetime, timezone
 
 import pytest
+from pydantic import ValidationError
 
+from aioparticle import Event
 from aioparticle._sse import SSEParser, event_from_frame
 
 STREAM = (
@@ -410,3 +413,45 @@ def test_one_oversized_frame_among_usual_ones_in_a_chunk() -> None:
     assert len(got) == 10
     assert all(name == "t" for name, _ in got)
     assert parser.oversized == 1
+
+
+# ---------------------------------------------------------------- the Event model itself
+
+
+@pytest.mark.parametrize(
+    ("fields", "data", "published_at"),
+    [
+        ({"data": "21.5"}, "21.5", None),
+        ({"data": None}, "", None),
+        ({"data": 42}, "42", None),
+        ({"data": {"t": [1, "é"]}}, '{"t":[1,"\\u00e9"]}', None),
+        (
+            {"published_at": "2025-03-01T12:00:00.250Z"},
+            "",
+            datetime(2025, 3, 1, 12, 0, 0, 250000, tzinfo=UTC),
+        ),
+        ({"published_at": "2025-03-01T12:00:00"}, "", datetime(2025, 3, 1, 12, tzinfo=UTC)),
+        ({"published_at": datetime(2025, 3, 1, 12)}, "", datetime(2025, 3, 1, 12, tzinfo=UTC)),
+        (
+            {"published_at": "2025-03-01T13:00:00+01:00"},
+            "",
+            datetime(2025, 3, 1, 12, tzinfo=UTC),
+        ),
+    ],
+)
+def test_event_model_validates_python_values_and_json_alike(
+    fields: dict[str, object], data: str, published_at: datetime | None
+) -> None:
+    for event in (
+        Event.model_validate({"name": "n", **fields}),
+        Event.model_validate_json(json.dumps({"name": "n", **fields}, default=str)),
+    ):
+        assert event.data == data
+        assert event.published_at == published_at
+        assert event.published_at is None or event.published_at.utcoffset() is not None
+
+
+def test_event_model_reports_one_error_for_an_unreadable_timestamp() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Event.model_validate({"name": "n", "published_at": "yesterday"})
+    assert [error["loc"] for error in caught.value.errors()] == [("published_at",)]
