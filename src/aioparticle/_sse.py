@@ -6,7 +6,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -239,7 +238,17 @@ _OTHER = ("", "")
 
 
 _validate_event_json = Event.__pydantic_validator__.validate_json
-_json_name = lru_cache(maxsize=1024)(json.dumps)
+#: name -> `,"name":"..."}`, the JSON text closing a payload object with its name
+_NAME_MEMBERS: dict[str, str] = {}
+
+
+def _name_member(name: str) -> str:
+    member = _NAME_MEMBERS.get(name)
+    if member is None:
+        if len(_NAME_MEMBERS) >= 1024:  # names come from the server: keep the cache bounded
+            _NAME_MEMBERS.clear()
+        member = _NAME_MEMBERS[name] = f',"name":{json.dumps(name)}}}'
+    return member
 
 
 def event_from_frame(name: str, data: str) -> Event:
@@ -253,19 +262,34 @@ def event_from_frame(name: str, data: str) -> Event:
     as it can be; any field still unreadable is left at its default (`None`), and `raw` keeps
     the frame's text exactly as received.
     """
-    text = data.rstrip()
-    if text[:1] == "{" and text[-1:] == "}":
-        # `{"...` is the usual payload; `{}` or `{ }` has no key to follow
-        separator = "," if text[1:2] == '"' or text[1:-1].strip() else ""
+    # `data` less its closing brace, then the name: a JSON object only if `data` was one
+    if data[-1:] == "}":
         try:
             event: Event = _validate_event_json(
-                f'{text[:-1]}{separator}"name":{_json_name(name)}}}'
+                data[:-1] + (_NAME_MEMBERS.get(name) or _name_member(name))
             )
-        except ValueError:
+        except ValueError:  # `{}`, a field the model cannot read, not JSON...
             pass
         else:
             event.__dict__["raw"] = data
             return event
+    return _lenient_event(name, data)
+
+
+def _lenient_event(name: str, data: str) -> Event:
+    text = data.rstrip()
+    if text[:1] == "{" and text[-1:] == "}":
+        keys = bool(text[1:-1].strip())
+        if len(text) != len(data) or not keys:  # what the fast path cannot splice
+            try:
+                event: Event = _validate_event_json(
+                    text[:-1] + _name_member(name)[0 if keys else 1 :]
+                )
+            except ValueError:
+                pass
+            else:
+                event.__dict__["raw"] = data
+                return event
     payload = json.loads(data)
     if not isinstance(payload, dict):
         raise TypeError("payload is not a JSON object")

@@ -62,7 +62,7 @@ RECONNECT_CAP = 30.0
 #: A shorter-lived one counts as a failure, so a server that accepts and drops is not hammered.
 HEALTHY_AFTER = 10.0
 #: A consumer served from a full buffer still yields to the event loop this often.
-_YIELD_EVERY = 64
+_YIELD_EVERY = 256
 
 _END_STATUSES = frozenset({400, 401, 403, 404, 405, 410})
 
@@ -134,7 +134,6 @@ class EventStream:
         self._room: anyio.Event | None = None  # the reader waits for the consumer
         self._failure: Exception | None = None
         self._buffer = buffer
-        self._without_yield = 0
         self._holding_slot = False
         self._connected_at = 0.0
         self._was_live = False
@@ -281,24 +280,26 @@ class EventStream:
         return self
 
     async def __anext__(self) -> Event:
-        """The next event. Frames become `Event`s here, in the consumer's task; the event loop
-        gets a turn (and cancellation a chance) at least every `_YIELD_EVERY` events."""
+        """The next event. Frames become `Event`s here, as they are taken (an `Event` lives
+        longer than its frame: converting a chunk at once would cost more garbage-collector
+        work). The event loop gets a turn (and cancellation a chance) at least every
+        `_YIELD_EVERY` frames."""
         pending = self._pending
         while True:
-            if pending:
-                self._without_yield += 1
-                if self._without_yield >= _YIELD_EVERY:
-                    self._without_yield = 0
+            waiting = len(pending)
+            if waiting:
+                if not waiting % _YIELD_EVERY:
                     await anyio.lowlevel.checkpoint()
-                    continue
+                    if not pending:
+                        continue
                 frame = pending.popleft()
                 room = self._room
-                if room is not None and len(pending) < self._buffer:
+                if room is not None and waiting <= self._buffer:
                     self._room = None
                     room.set()
                 if self._seen is None:
                     try:
-                        event = event_from_frame(frame[0], frame[1])
+                        event = event_from_frame(*frame)
                     except (ValueError, TypeError) as exc:  # ValidationError is a ValueError
                         await self._malformed(frame, exc)
                         continue
@@ -311,7 +312,6 @@ class EventStream:
                     event = item
                 self.events_received += 1
                 return event
-            self._without_yield = 0
             if not self._pumping:
                 await self._fill()  # bare iteration: this task reads
             elif self._pump_done:
@@ -320,7 +320,10 @@ class EventStream:
                     raise failure
                 raise StopAsyncIteration
             else:
-                self._arrived = arrived = anyio.Event()
+                # several tasks may wait: they share one wake-up
+                arrived = self._arrived
+                if arrived is None:
+                    self._arrived = arrived = anyio.Event()
                 await arrived.wait()
 
     async def _fill(self) -> None:

@@ -195,7 +195,22 @@ def test_fields_the_model_cannot_read_default_and_the_event_is_delivered(
     assert event.raw == payload
 
 
-@pytest.mark.parametrize("payload", ["not json", "[1, 2]", '"text"', "{broken"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        "[1, 2]",
+        '"text"',
+        "{broken",
+        # ending in a brace is not enough
+        "}",
+        "x}",
+        '{"a":{"b":1}',
+        '{"a":"}',
+        '[{"a":1}',
+        '{"a":1}}',
+    ],
+)
 def test_a_payload_that_is_not_a_json_object_is_still_malformed(payload: str) -> None:
     with pytest.raises((ValueError, TypeError)):
         event_from_frame("temp", payload)
