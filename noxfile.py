@@ -48,5 +48,6 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/bench_get_variable.py", *session.posargs)
     session.run("python", "benchmarks/bench_events.py", *session.posargs)
+    session.run("python", "benchmarks/bench_events_memory.py", *session.posargs)
     session.run("python", "benchmarks/bench_download.py", *session.posargs)
     session.run("python", "benchmarks/bench_construction.py", *session.posargs)
