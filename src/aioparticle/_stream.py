@@ -297,19 +297,12 @@ class EventStream:
                 if room is not None and waiting <= self._buffer:
                     self._room = None
                     room.set()
-                if self._seen is None:
-                    try:
-                        event = event_from_frame(*frame)
-                    except (ValueError, TypeError) as exc:  # ValidationError is a ValueError
-                        await self._malformed(frame, exc)
-                        continue
-                else:
-                    item = self._from_frame(frame)
-                    if isinstance(item, MalformedFrame):
-                        await self._report(item)
-                    if not isinstance(item, Event):
-                        continue
-                    event = item
+                try:
+                    event = event_from_frame(*frame)
+                except (ValueError, TypeError) as exc:  # ValidationError is a ValueError
+                    self.malformed_frames += 1
+                    await self._report(MalformedFrame(frame[0], frame[1], str(exc)[:200]))
+                    continue
                 self.events_received += 1
                 return event
             if not self._pumping:
@@ -383,29 +376,25 @@ class EventStream:
                 MalformedFrame(None, "", f"frame over {self._parser.max_frame_bytes} bytes dropped")
             )
             self._parser.oversized = 0
+        if self._seen is not None:
+            frames = self._unseen(frames)
         # frames become Events only when consumed: fewer live objects, less GC work
         self._pending.extend(frames)
 
-    def _from_frame(self, frame: Frame) -> Event | MalformedFrame | None:
-        """The `Event` of a frame; with `dedupe`, None for a repeat; a `MalformedFrame` to
-        report when the frame cannot be read."""
+    def _unseen(self, frames: list[Frame]) -> list[Frame]:
+        """With `dedupe`: the frames that repeat none of the last `dedupe` frames."""
         seen = self._seen
-        if seen is not None:
+        assert seen is not None
+        fresh: list[Frame] = []
+        for frame in frames:
             if frame in seen:
                 self.duplicates_skipped += 1
-                return None
+                continue
             seen[frame] = None
             if len(seen) > self._dedupe:
                 seen.popitem(last=False)
-        try:
-            return event_from_frame(frame[0], frame[1])
-        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-            self.malformed_frames += 1
-            return MalformedFrame(frame[0], frame[1], str(exc)[:200])
-
-    async def _malformed(self, frame: Frame, exc: Exception) -> None:
-        self.malformed_frames += 1
-        await self._report(MalformedFrame(frame[0], frame[1], str(exc)[:200]))
+            fresh.append(frame)
+        return fresh
 
     async def _report(self, frame: MalformedFrame) -> None:
         logger.warning("skipping malformed event frame on %s: %s", self.path, frame.reason)
