@@ -26,18 +26,25 @@ def frame(n: int) -> bytes:
 
 
 class Body:
-    """An endless-looking event stream of `CHUNKS` chunks, counting what was pulled from it."""
+    """A response body of `chunks` after the greeting, counting the chunks pulled from it.
+
+    An iterator object rather than an async generator: the stream stops reading it half-way,
+    and an abandoned async generator would be finalized whenever the collector gets to it.
+    """
 
     def __init__(self, chunks: list[bytes]) -> None:
-        self.chunks = chunks
-        self.pulled = 0
+        self.chunks = [b":ok\n\n", *chunks]
+        self.pulled = -1  # the greeting is not counted
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b":ok\n\n"
-        for chunk in self.chunks:
-            self.pulled += 1
-            yield chunk
-            await anyio.lowlevel.checkpoint()
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        await anyio.lowlevel.checkpoint()
+        if self.pulled + 1 >= len(self.chunks):
+            raise StopAsyncIteration
+        self.pulled += 1
+        return self.chunks[self.pulled]
 
 
 def client_for(body: Body) -> tuple[ParticleClient, httpx.AsyncClient]:
