@@ -36,15 +36,19 @@ server sent (value and timestamp); the raw side also sees the stream end right a
 1. Throughput: ``--events`` events per run (default 100,000). Each side is warmed up by one
    untimed run, then ``--rounds`` rounds alternate raw, sdk, raw, sdk... (fresh client per run,
    the timer covers connecting, reading every event and closing the stream). The table reports
-   the MEDIAN events/s per side, the throughput ratio ``sdk events/s / raw events/s`` (target:
-   at least 0.9) and the extra microseconds per event.
+   the MEDIAN events/s per side, the throughput ratio ``sdk events/s / raw events/s`` against
+   httpx-sse + orjson (target: at least 1.0) and the extra microseconds per event. It also
+   reports the ratio of the client process's CPU time per run (``time.process_time()``, median
+   per side): on a machine shared with other work, wall time also counts the moments the
+   client or the server waited for a core, and the CPU-time ratio is the steadier figure.
 2. Memory: one stream of ``--memory-events`` events per side (default 1,000,000), each side in
    a fresh child process (so that neither inherits the other's heap). The consumer samples its
    process RSS (``VmRSS`` from ``/proc/self/status``; elsewhere the peak RSS from ``resource``)
    and Python's allocated block count every ``--sample-every`` events (default a tenth of the
    stream: every 100,000). The growth from the 2nd sample (200,000 by default, once caches and
    buffers have settled) to the last one should be well under 5 MB: memory stays flat however
-   long the stream runs.
+   long the stream runs. ``bench_events_memory.py`` looks at the SDK alone in more detail
+   (start, peak and end RSS, the trend after warm-up, optionally ``tracemalloc``).
 
 The server is a dependency-free ``asyncio.Protocol`` in a child process (``python
 bench_events.py --serve --events N``), so it never competes with the clients for their event
@@ -63,7 +67,7 @@ How to run
     python benchmarks/bench_events.py --profile  # cProfile one SDK run (no comparison)
 
 Exit status: 0, or 1 when ``--max-ratio`` is given and ``sdk time / raw time`` (= raw events/s
-/ sdk events/s; 1.11 is the 0.9 throughput target) exceeds it, or ``--max-growth-mb`` is given
+/ sdk events/s; 1.0 is the throughput target) exceeds it, or ``--max-growth-mb`` is given
 and the SDK's RSS growth exceeds it.
 """
 
@@ -412,9 +416,12 @@ async def bench_throughput(args: argparse.Namespace, server_url: str) -> dict[st
     for side in THROUGHPUT_SIDES:  # warm-up, and a check of every side
         await RUNNERS[side](server_url, args.events)
     rates: dict[str, list[float]] = {side: [] for side in THROUGHPUT_SIDES}
+    cpu: dict[str, list[float]] = {side: [] for side in THROUGHPUT_SIDES}  # seconds per run
     for round_no in range(args.rounds):
         for side in THROUGHPUT_SIDES:
+            before = time.process_time()
             rates[side].append(args.events / await RUNNERS[side](server_url, args.events))
+            cpu[side].append(time.process_time() - before)
         print(
             f"  throughput round {round_no + 1}/{args.rounds}: raw {rates['raw'][-1]:>10,.0f} "
             f"events/s   sse {rates['sse'][-1]:>10,.0f} events/s   "
@@ -423,6 +430,7 @@ async def bench_throughput(args: argparse.Namespace, server_url: str) -> dict[st
             flush=True,
         )
     raw, sdk = statistics.median(rates["raw"]), statistics.median(rates["sdk"])
+    raw_cpu, sdk_cpu = statistics.median(cpu["raw"]), statistics.median(cpu["sdk"])
     return {
         "events": args.events,
         "raw_json": json_loads().__module__,
@@ -432,6 +440,9 @@ async def bench_throughput(args: argparse.Namespace, server_url: str) -> dict[st
         "throughput_ratio": sdk / raw,
         "time_ratio": raw / sdk,
         "extra_us_per_event": (1 / sdk - 1 / raw) * 1e6,
+        "raw_cpu_us_per_event": raw_cpu / args.events * 1e6,
+        "sdk_cpu_us_per_event": sdk_cpu / args.events * 1e6,
+        "cpu_throughput_ratio": raw_cpu / sdk_cpu,
         "raw_rounds": rates["raw"],
         "sse_rounds": rates["sse"],
         "sdk_rounds": rates["sdk"],
@@ -563,7 +574,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="FLOAT",
         help="exit 1 if sdk time / raw time (raw events/s / sdk events/s) exceeds this; "
-        "1.11 is the 0.9 throughput target",
+        "1.0 is the throughput target",
     )
     parser.add_argument(
         "--max-growth-mb",
@@ -606,11 +617,17 @@ def print_throughput(args: argparse.Namespace, r: dict[str, Any]) -> None:
     ):
         rate = r[f"{side}_events_per_s"]
         print(f"{label:<44}{rate:>12,.0f}{1e6 / rate:>10.2f}")
-    verdict = "meets" if r["throughput_ratio"] >= 0.9 else "BELOW"
+    verdict = "meets" if r["throughput_ratio"] >= 1.0 else "BELOW"
     print(
-        f"throughput ratio sdk/raw: {r['throughput_ratio']:.3f} ({verdict} the 0.9 target); "
+        f"throughput ratio sdk/raw (aioparticle typed Events / httpx-sse + {r['raw_json']} "
+        f"dicts): {r['throughput_ratio']:.3f} ({verdict} the 1.0 target); "
         f"time ratio sdk/raw: {r['time_ratio']:.3f}; "
         f"sdk extra per event: {r['extra_us_per_event']:+.2f} us"
+    )
+    print(
+        f"CPU time per event (client process): raw {r['raw_cpu_us_per_event']:.2f} us, "
+        f"sdk {r['sdk_cpu_us_per_event']:.2f} us; throughput ratio by CPU time sdk/raw: "
+        f"{r['cpu_throughput_ratio']:.3f}"
     )
 
 

@@ -24,7 +24,8 @@ HERE = Path(__file__).parent
 BENCHMARKS = (
     ("bench_rest.py", ()),
     ("bench_fleet_latency.py", ()),
-    ("bench_events.py", ()),
+    ("bench_events.py", ("--only", "throughput")),
+    ("bench_events_memory.py", ()),
     ("bench_get_variable.py", ()),
     ("bench_download.py", ()),
     ("bench_construction.py", ()),
@@ -33,7 +34,13 @@ BENCHMARKS = (
 
 def run(script: str, extra: tuple[str, ...], quick: bool) -> dict[str, Any] | None:
     """Run one benchmark, echo its report, and return its JSON figures (None if it failed)."""
-    command = [sys.executable, str(HERE / script), "--json", *(("--quick",) if quick else extra)]
+    command = [
+        sys.executable,
+        str(HERE / script),
+        "--json",
+        *extra,
+        *(("--quick",) if quick else ()),
+    ]
     print(f"\n=== {script} {' '.join(command[3:])}", flush=True)
     done = subprocess.run(  # noqa: S603 - our own interpreter and scripts
         command, cwd=HERE, stdout=subprocess.PIPE, text=True, check=False
@@ -90,16 +97,23 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[tuple[str, str, s
                     ">= 1.0x",
                 )
             )
-        memory = events.get("memory")
-        if memory:
-            sdk = memory["sdk"]
-            rows.append(
-                (
-                    f"events: RSS growth over {sdk['events']:,} events (after warm-up)",
-                    f"{sdk['growth_bytes'] / 1e6:+.2f} MB",
-                    "flat",
-                )
+    memory = results.get("bench_events_memory.py")
+    if memory:
+        rows.append(
+            (
+                f"events: RSS over {memory['events']:,} events: start / peak / end",
+                f"{memory['start_rss'] / 1e6:.1f} / {memory['peak_rss'] / 1e6:.1f} / "
+                f"{memory['end_rss'] / 1e6:.1f} MB",
+                "",
             )
+        )
+        rows.append(
+            (
+                "events: RSS growth after warm-up",
+                f"{memory['growth_bytes'] / 1e6:+.2f} MB",
+                "flat",
+            )
+        )
     variable = results.get("bench_get_variable.py")
     if variable:
         for key, scenario in variable["scenarios"].items():

@@ -3,12 +3,88 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
+from pydantic_core import core_schema
 
-from ._base import ParticleModel, UTCDateTime
+from ._base import ParticleModel
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
 
 __all__ = ["Event"]
+
+
+def _as_text(value: object) -> object:
+    # `null` is no data; a number or an object the firmware sent unquoted is its JSON text
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc)
+
+
+class _Text:
+    """A `str` field that also takes `null` (as "") and any other JSON value (as its text).
+
+    A string is validated by pydantic-core alone: the Python conversion only runs for
+    anything else, so the usual event costs no Python call here.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: object, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [
+                core_schema.str_schema(strict=True),
+                core_schema.no_info_plain_validator_function(_as_text),
+            ],
+            mode="left_to_right",
+            custom_error_type="string_type",  # one error, not one per branch
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.str_schema())
+
+
+class _UTCDateTime:
+    """A timezone-aware datetime; a naive one is UTC (the cloud speaks UTC).
+
+    As `UTCDateTime`, but a timestamp carrying its offset (as Particle's do) is validated by
+    pydantic-core alone: the Python step only runs for a naive one.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: object, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [
+                core_schema.datetime_schema(tz_constraint="aware"),
+                core_schema.no_info_after_validator_function(
+                    _as_utc, core_schema.datetime_schema(tz_constraint="naive")
+                ),
+            ],
+            mode="left_to_right",
+            custom_error_type="datetime_type",  # one error, not one per branch
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.datetime_schema())
 
 
 class Event(ParticleModel):
@@ -21,19 +97,9 @@ class Event(ParticleModel):
     """
 
     name: str
-    data: str = ""
+    data: Annotated[str, _Text] = ""
     ttl: int | None = None  # the docs show "60", the JavaScript client 60: both parse
-    published_at: UTCDateTime | None = None
+    published_at: Annotated[datetime, _UTCDateTime] | None = None
     device_id: str | None = Field(default=None, alias="coreid")
     product_id: int | None = Field(default=None, alias="productID")
     raw: str = Field(default="", exclude=True, repr=False)
-
-    @field_validator("data", mode="before")
-    @classmethod
-    def _data_as_text(cls, value: object) -> object:
-        # `null` is no data; a number or an object the firmware sent unquoted is its JSON text
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-        return json.dumps(value, separators=(",", ":"))
