@@ -277,7 +277,14 @@ def _payload_validator() -> Callable[[str], Event] | None:
     return validate
 
 
-_validate_payload = _payload_validator()
+def _refuse(data: str) -> Event:  # pragma: no cover - without a payload validator
+    raise ValueError("no payload validator")
+
+
+#: A frame's payload as an `Event` whose `name` (and `raw`) the caller still has to set:
+#: `event_from_frame` in one call, for the event stream's hot loop, which finishes the event
+#: as `event_from_frame` does and calls it for whatever this raises `ValueError` on.
+validate_payload: Callable[[str], Event] = _payload_validator() or _refuse
 #: name -> `,"name":"..."}`, the JSON text closing a payload object with its name
 _NAME_MEMBERS: dict[str, str] = {}
 
@@ -302,18 +309,16 @@ def event_from_frame(name: str, data: str) -> Event:
     can be; any field still unreadable is left at its default (`None`), and `raw` keeps the
     frame's text exactly as received.
     """
-    if _validate_payload is not None:
-        try:
-            event = _validate_payload(data)
-        except ValueError:  # not a JSON object, a field the model cannot read...
-            pass
-        else:
-            state = event.__dict__
-            state["name"] = name
-            state["raw"] = data
-            event.__pydantic_fields_set__.add("name")
-            return event
-    return _spliced_event(name, data)
+    try:
+        event = validate_payload(data)
+    except ValueError:  # not a JSON object, a field the model cannot read...
+        return _spliced_event(name, data)
+    # (EventStream.__anext__ does the same)
+    state = event.__dict__
+    state["name"] = name
+    state["raw"] = data
+    event.__pydantic_fields_set__.add("name")
+    return event
 
 
 def _spliced_event(name: str, data: str) -> Event:

@@ -9,10 +9,14 @@ import json
 import pickle
 import random
 
+import anyio
+import httpx
 import pytest
+import respx
 
-from aioparticle import Event
+from aioparticle import Event, MalformedFrame, ParticleClient
 from aioparticle._sse import _spliced_event, event_from_frame
+from tests.conftest import API, TOKEN
 
 NAMES = ["temp", "sensor/temp", "café/état", 'q"uote', "back\\slash", " lead", "x" * 70]
 
@@ -254,3 +258,44 @@ def test_the_event_model_itself_is_left_unchanged() -> None:
     with pytest.raises(ValueError, match="name"):
         Event.model_validate({"data": "x"})
     assert Event.model_fields["name"].is_required()
+
+
+FRAMES = [
+    ("temp", '{"data":"21.5","ttl":60,"published_at":"2025-03-01T12:00:00.000Z","coreid":"a"}'),
+    ("temp", '{"data":"x","published_at":"2015-1-2T3:04:05Z","coreid":"a"}'),  # lenient
+    ("bad", "not json"),
+    ("temp", '{"name":"from payload","ttl":"forever","extra":[1]}'),  # lenient
+    ("bad", "[1, 2]"),
+    ("temp", ' {"data":"spaced"} '),
+    ("temp", '{"data":"\\u00e9\\"\\\\\\n","productID":7}'),
+]
+
+
+@pytest.mark.anyio
+async def test_a_stream_delivers_what_event_from_frame_gives_and_skips_the_malformed(
+    api: respx.MockRouter,
+) -> None:
+    body = ":ok\n\n" + "".join(f"event: {name}\ndata: {data}\n\n" for name, data in FRAMES)
+    api.get("/v1/devices/events").mock(
+        return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)
+    )
+    malformed: list[MalformedFrame] = []
+    got: list[Event] = []
+    async with ParticleClient(TOKEN, base_url=API, rate_limit=None) as client:
+        with anyio.fail_after(10):
+            async with client.events.stream(device="mine", on_malformed=malformed.append) as stream:
+                async for event in stream:
+                    got.append(event)
+                    if len(got) == 5:
+                        break
+            assert stream.malformed_frames == 2
+            assert stream.events_received == 5
+    expected = [event_from_frame(name, data) for name, data in FRAMES if name != "bad"]
+    assert len(got) == len(expected)
+    for event, reference in zip(got, expected, strict=True):
+        assert_same_event(event, reference)
+    assert got[-1].data == 'é"\\\n'
+    assert [(frame.name, frame.data) for frame in malformed] == [
+        ("bad", "not json"),
+        ("bad", "[1, 2]"),
+    ]
