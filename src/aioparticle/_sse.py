@@ -244,22 +244,39 @@ _OTHER = ("", "")
 _validate_event_json = Event.__pydantic_validator__.validate_json
 
 
+def _first_choice(parent: Any, key: str) -> None:
+    """Replace the left-to-right union at `parent[key]` by its first choice (a 0.05 us cheaper
+    validation per event); leave anything else as it is."""
+    union = parent[key]
+    if union.get("type") == "union" and union.get("mode") == "left_to_right":
+        first = union["choices"][0]
+        parent[key] = first[0] if isinstance(first, tuple) else first  # (choice, label)
+
+
 def _payload_validator() -> Callable[[str], Event] | None:
     """A validator of `Event` whose `name` is optional: it reads a frame's payload as it comes,
     without a name spliced into its text (the caller sets the name). None when `Event`'s schema
     does not have the expected shape (then every frame goes the spliced way).
 
-    It is `Event`'s own core schema with a default for `name`, nothing else, so any payload it
-    accepts gives the event the spliced text would (a payload's own `name` is overwritten, as
-    the spliced one overrode it). pydantic-core reuses a complete model's own validator for a
-    schema naming that model, so the model is marked incomplete while this one is built.
+    It is `Event`'s own core schema with a default for `name`, and `data` and `published_at`
+    reduced to the first branch of their left-to-right unions (a JSON string, a timestamp with
+    its offset: what Particle sends), so any payload it accepts gives the event the spliced
+    text would (the first branch that succeeds is the union's result; a payload's own `name`
+    is overwritten, as the spliced one overrode it); anything else it refuses. pydantic-core
+    reuses a complete model's own validator for a schema naming that model, so the model is
+    marked incomplete while this one is built.
     """
     schema: Any = copy.deepcopy(Event.__pydantic_core_schema__)
     try:
         if schema["type"] != "model" or schema["cls"] is not Event:
             return None
-        name = schema["schema"]["fields"]["name"]
+        fields = schema["schema"]["fields"]
+        name = fields["name"]
         name["schema"] = core_schema.with_default_schema(name["schema"], default="")
+        _first_choice(fields["data"]["schema"], "schema")  # default(union)
+        _first_choice(
+            fields["published_at"]["schema"]["schema"], "schema"
+        )  # default(nullable(union))
     except (KeyError, TypeError):  # pragma: no cover - another pydantic's schema layout
         return None
     Event.__pydantic_complete__ = False
@@ -339,7 +356,7 @@ def _spliced_event(name: str, data: str) -> Event:
 
 
 def _lenient_event(name: str, data: str) -> Event:
-    text = data.rstrip()
+    text = data.rstrip().lstrip(" \t\n\r")  # JSON's whitespace before the object
     if text[:1] == "{" and text[-1:] == "}":
         keys = bool(text[1:-1].strip())
         if len(text) != len(data) or not keys:  # what the fast path cannot splice
