@@ -273,10 +273,9 @@ def _payload_validator() -> Callable[[str], Event] | None:
         fields = schema["schema"]["fields"]
         name = fields["name"]
         name["schema"] = core_schema.with_default_schema(name["schema"], default="")
-        _first_choice(fields["data"]["schema"], "schema")  # default(union)
-        _first_choice(
-            fields["published_at"]["schema"]["schema"], "schema"
-        )  # default(nullable(union))
+        _first_choice(fields["data"]["schema"], "schema")  # in default(union)
+        # in default(nullable(union))
+        _first_choice(fields["published_at"]["schema"]["schema"], "schema")
     except (KeyError, TypeError):  # pragma: no cover - another pydantic's schema layout
         return None
     Event.__pydantic_complete__ = False
@@ -300,7 +299,8 @@ def _refuse(data: str) -> Event:  # pragma: no cover - without a payload validat
 
 #: A frame's payload as an `Event` whose `name` (and `raw`) the caller still has to set:
 #: `event_from_frame` in one call, for the event stream's hot loop, which finishes the event
-#: as `event_from_frame` does and calls it for whatever this raises `ValueError` on.
+#: as `event_from_frame` does and hands whatever this raises `ValueError` on to
+#: `spliced_event`.
 validate_payload: Callable[[str], Event] = _payload_validator() or _refuse
 #: name -> `,"name":"..."}`, the JSON text closing a payload object with its name
 _NAME_MEMBERS: dict[str, str] = {}
@@ -329,7 +329,7 @@ def event_from_frame(name: str, data: str) -> Event:
     try:
         event = validate_payload(data)
     except ValueError:  # not a JSON object, a field the model cannot read...
-        return _spliced_event(name, data)
+        return spliced_event(name, data)
     # (EventStream.__anext__ does the same)
     state = event.__dict__
     state["name"] = name
@@ -338,9 +338,10 @@ def event_from_frame(name: str, data: str) -> Event:
     return event
 
 
-def _spliced_event(name: str, data: str) -> Event:
-    """`event_from_frame` without the payload validator: the name is spliced into the text
-    (a later duplicate key wins, so the `event:` line's name prevails)."""
+def spliced_event(name: str, data: str) -> Event:
+    """`event_from_frame` for a payload `validate_payload` refused: the name is spliced into
+    the text (a later duplicate key wins, so the `event:` line's name prevails), then the
+    lenient path; raises as `event_from_frame` does."""
     # `data` less its closing brace, then the name: a JSON object only if `data` was one
     if data[-1:] == "}":
         try:

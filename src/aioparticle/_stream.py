@@ -33,7 +33,7 @@ from ._sse import (
     Frame,
     MalformedFrame,
     SSEParser,
-    event_from_frame,
+    spliced_event,
     validate_payload,
 )
 from .models.events import Event
@@ -309,9 +309,9 @@ class EventStream:
                 # event_from_frame, its usual case inlined (one Python call less per event)
                 try:
                     event = validate_payload(data)
-                except ValueError:
+                except ValueError:  # anything unusual: as event_from_frame goes on
                     try:
-                        event = event_from_frame(name, data)
+                        event = spliced_event(name, data)
                     except (ValueError, TypeError) as exc:  # ValidationError is a ValueError
                         self.malformed_frames += 1
                         await self._report(MalformedFrame(name, data, str(exc)[:200]))

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from aioparticle import Event, MalformedFrame, ParticleClient
-from aioparticle._sse import _spliced_event, event_from_frame
+from aioparticle._sse import event_from_frame, spliced_event
 from tests.conftest import API, TOKEN
 
 NAMES = ["temp", "sensor/temp", "café/état", 'q"uote', "back\\slash", " lead", "x" * 70]
@@ -140,7 +140,7 @@ def _outcome(name: str, data: str) -> Event | type[BaseException]:
 
 def _reference(name: str, data: str) -> Event | type[BaseException]:
     try:
-        return _spliced_event(name, data)
+        return spliced_event(name, data)
     except (ValueError, TypeError) as exc:
         return type(exc)
 
