@@ -71,6 +71,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
+from _http_server import NOT_ALLOWED, NOT_FOUND, HTTPProtocol, response
 from _server_process import ServerProcess, run_child_server
 
 TOKEN = "bench-token"  # noqa: S105 - a dummy token the loopback server ignores
@@ -95,21 +96,6 @@ Call = Callable[[], Awaitable[object]]
 # --------------------------------------------------------------------------- server (child)
 
 
-_MAX_HEAD = 64 * 1024
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-
-
-def _response(status: int, body: bytes, *, close: bool = False) -> bytes:
-    head = (
-        f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
-        "content-type: application/json\r\n"
-        f"content-length: {len(body)}\r\n"
-    )
-    if close:
-        head += "connection: close\r\n"
-    return (head + "\r\n").encode("ascii") + body
-
-
 def _variable_body(name: str) -> bytes:
     body = {
         "name": name,
@@ -125,9 +111,6 @@ def _variable_body(name: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-_NOT_FOUND = _response(404, b'{"ok":false,"error":"Not found"}')
-_NOT_ALLOWED = _response(405, b'{"ok":false,"error":"Method not allowed"}')
-_BAD_REQUEST = _response(400, b'{"ok":false,"error":"Bad request"}', close=True)
 # Open client connections, closed at shutdown (`Server.wait_closed` waits for them on 3.12+).
 _OPEN: set[asyncio.Transport] = set()
 # Whole responses by request target; bounded so a stray client cannot grow it without limit.
@@ -136,92 +119,24 @@ _CACHE: dict[bytes, bytes] = {}
 
 def _answer(method: bytes, target: bytes) -> bytes:
     if method != b"GET":
-        return _NOT_ALLOWED
+        return NOT_ALLOWED
     cached = _CACHE.get(target)
     if cached is not None:
         return cached
     parts = target.split(b"?", 1)[0].split(b"/")
     # b"/v1/devices/<id>/<name>" -> [b"", b"v1", b"devices", id, name]
     if len(parts) != 5 or parts[0] or parts[1] != b"v1" or parts[2] != b"devices":
-        return _NOT_FOUND
+        return NOT_FOUND
     if not parts[3] or not parts[4] or parts[4] == b"events":
-        return _NOT_FOUND
-    reply = _response(200, _variable_body(unquote(parts[4].decode("utf-8", "replace"))))
+        return NOT_FOUND
+    reply = response(200, _variable_body(unquote(parts[4].decode("utf-8", "replace"))))
     if len(_CACHE) < 1024:
         _CACHE[target] = reply
     return reply
 
 
-class _HTTPProtocol(asyncio.Protocol):
-    """HTTP/1.1 with keep-alive and Content-Length request bodies; pipelining tolerated."""
-
-    def __init__(self) -> None:
-        self._transport: asyncio.Transport | None = None
-        self._buffer = b""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        _OPEN.add(transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._transport is not None:
-            _OPEN.discard(self._transport)
-        self._transport = None
-
-    def data_received(self, data: bytes) -> None:
-        transport = self._transport
-        if transport is None:
-            return
-        buffer = self._buffer + data if self._buffer else data
-        replies: list[bytes] = []
-        close = False
-        while True:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buffer) > _MAX_HEAD:
-                    replies.append(_BAD_REQUEST)
-                    close = True
-                break
-            lines = buffer[:end].split(b"\r\n")
-            request_line = lines[0].split(b" ")
-            if len(request_line) != 3:
-                replies.append(_BAD_REQUEST)
-                close = True
-                break
-            length = 0
-            for line in lines[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    try:
-                        length = int(value)
-                    except ValueError:
-                        length = -1
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-            if length < 0:
-                replies.append(_BAD_REQUEST)
-                close = True
-                break
-            total = end + 4 + length
-            if len(buffer) < total:  # body still arriving
-                close = False
-                break
-            replies.append(_answer(request_line[0], request_line[1]))
-            buffer = buffer[total:]
-            if close or request_line[2] == b"HTTP/1.0":
-                close = True
-                break
-        self._buffer = b"" if close else buffer
-        if replies:
-            transport.write(b"".join(replies) if len(replies) > 1 else replies[0])
-        if close:
-            transport.close()
-
-
 def serve() -> int:
-    return run_child_server(_HTTPProtocol, _OPEN, backlog=1024)
+    return run_child_server(lambda: HTTPProtocol(_answer, _OPEN, 0.0), _OPEN, backlog=1024)
 
 
 def server_process() -> ServerProcess:
