@@ -104,10 +104,16 @@ class FleetResult(Generic[T]):
     """
 
     device_id: str
+    """The id of the device the operation ran on."""
     status: FleetStatus
+    """`"ok"`, `"offline"`, `"not_found"` or `"error"`."""
     value: T | None = None
+    """What the operation returned, when `status` is `"ok"`; `None` otherwise."""
     error: Exception | None = None
+    """The exception the operation raised, when `status` is not `"ok"`; `None` otherwise."""
     device: Device | None = field(default=None, repr=False)
+    """The device as a `Device`, when the run was given `Device` objects (as a product listing
+    gives them); `None` otherwise."""
 
     @property
     def ok(self) -> bool:
@@ -131,11 +137,17 @@ class FleetProgress:
     """
 
     done: int = 0
+    """How many results were delivered so far."""
     total: int | None = None
+    """How many devices the run covers, when known; `None` until then."""
     ok: int = 0
+    """How many results so far succeeded."""
     offline: int = 0
+    """How many results so far found the device offline."""
     not_found: int = 0
+    """How many results so far found no such device."""
     failed: int = 0
+    """How many results so far failed in another way."""
 
 
 #: Called with the progress after each result is delivered (sync or async); what it raises
@@ -148,7 +160,9 @@ class FleetReport(Generic[T]):
     """Every result of a finished run (in the order they completed) and the final counts."""
 
     results: list[FleetResult[T]]
+    """Every result, in the order they completed."""
     progress: FleetProgress
+    """The final counts."""
 
     @property
     def values(self) -> dict[str, T]:

@@ -62,10 +62,15 @@ class PageMeta(ParticleModel):
     """Pagination metadata the cloud sends next to a page of items."""
 
     page: int | None = None
+    """The number of this page (from 1)."""
     per_page: int | None = None
+    """How many items a page holds."""
     total_pages: int | None = None
+    """How many pages the listing has."""
     total: int | None = None
+    """How many items the listing has, when the cloud says."""
     has_more: bool | None = None
+    """Whether more items follow (listings that move by time window)."""
 
 
 class Page(Generic[T]):

@@ -35,8 +35,12 @@ class MalformedFrame:
     """A frame that could not become an `Event` (bad JSON, oversized): skipped, reported."""
 
     name: str | None
+    """The frame's event name; `None` for a frame dropped for its size."""
     data: str
+    """The frame's `data:` text; empty for a frame dropped for its size."""
     reason: str
+    """Why the frame was skipped: the parse error (cut to 200 characters) or the size limit it
+    went over."""
 
 
 #: One parsed frame: (event name, data).

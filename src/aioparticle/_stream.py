@@ -84,8 +84,12 @@ class Reconnect:
     """
 
     attempt: int
+    """How many times the stream has been re-established so far, this time included (1 for the
+    first)."""
     reason: str
+    """Why the connection was lost, as a short text."""
     downtime: float
+    """Seconds between losing the connection and re-establishing it."""
 
 
 class EventStream:

@@ -61,11 +61,17 @@ class DeviceAttributes(TypedDict, total=False):
     """Attributes `Devices.update` can change; the last three need `product=`."""
 
     name: str
+    """The device's new name."""
     signal: bool
+    """`True` to make the device signal (its LED shows a rainbow pattern), `False` to stop."""
     notes: str
+    """The device's new notes."""
     development: bool
+    """Whether the product device is a development device (needs `product=`)."""
     desired_firmware_version: int | None
+    """The product firmware version to lock the device to; `None` unlocks it (needs `product=`)."""
     flash: bool
+    """Whether to flash the locked firmware version at once (needs `product=`)."""
 
 
 _USER_ATTRIBUTES = frozenset({"name", "signal", "notes"})
