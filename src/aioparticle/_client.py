@@ -54,7 +54,7 @@ from .resources.webhooks import Webhooks
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from .types import FileInput
+    from .types import FileInput, ProgressCallback
 
 __all__ = [
     "API_URL",
@@ -432,6 +432,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = ...,
+        progress: ProgressCallback | None = ...,
         model: type[M],
         **options: Unpack[RequestOptions],
     ) -> M: ...
@@ -443,6 +444,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = ...,
+        progress: ProgressCallback | None = ...,
         model: None = ...,
         **options: Unpack[RequestOptions],
     ) -> Any: ...
@@ -454,6 +456,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = None,
+        progress: ProgressCallback | None = None,
         model: type[M] | None = None,
         **options: Unpack[RequestOptions],
     ) -> M | Any:
@@ -464,7 +467,8 @@ class ParticleClient:
         `path` is relative to `base_url`; query values go in `params` (`None` values are
         dropped, booleans become `true`/`false`, sequences are comma-joined). Send a body with
         `json`, or `data` (a form) and/or `files` (multipart: part name to bytes, a path or a
-        binary file object; `data` then becomes text parts); `headers` adds headers. Returns
+        binary file object; `data` then becomes text parts; `progress(sent, total)` follows
+        their upload); `headers` adds headers. Returns
         the parsed JSON (`None` for HEAD and empty bodies), or an instance of `model`.
         `idempotent` overrides the method's default for retries (GET, HEAD, PUT and DELETE
         are retried on transient failures; POST and PATCH only if nothing was sent).
@@ -487,7 +491,9 @@ class ParticleClient:
         parse: Callable[[bytes], Any] = parse_json if model is None else parse_model(model)
         if method == "HEAD":
             parse = _none
-        return await self._core.request(method, checked, parse, parts=parts, **options)
+        return await self._core.request(
+            method, checked, parse, parts=parts, progress=progress, **options
+        )
 
 
 def _none(content: bytes) -> None:

@@ -11,6 +11,7 @@ from typing import TypeVar
 import anyio
 
 from . import _retry
+from ._callbacks import checked_callback
 from ._exceptions import InvalidArgumentError, PollTimeoutError
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_DEADLINE", "ProgressCallback", "poll_until"]
@@ -58,14 +59,17 @@ async def poll_until(
     suggestion, kept within [interval/4, 4*interval]), for at most `deadline` seconds and at
     most `deadline / interval + 1` polls, then raises `PollTimeoutError` carrying the last
     state.
-    `on_progress(state)` (sync or async) sees every state fetched, the final one included.
+    `on_progress(state)` (sync or async; it may also take no argument) sees every state
+    fetched, the final one included; what it raises propagates.
     Cancellation (a cancel scope, a task group) stops the wait at once; errors of `fetch`
     propagate unchanged.
     """
     interval = _seconds(interval, "interval")
     deadline = _seconds(deadline, "deadline")
-    if on_progress is not None and not callable(on_progress):
-        raise InvalidArgumentError("on_progress must be a callable taking the state polled")
+    if on_progress is not None:
+        on_progress = checked_callback(
+            on_progress, "on_progress", args=1, takes="the state polled", may_omit=True
+        )
     max_polls = int(deadline / interval) + 1
     ends_at = anyio.current_time() + deadline
     polls = 0

@@ -102,6 +102,12 @@ class Events(Resource):
         The stream reconnects by itself (backoff with jitter, within Particle's limits) when
         the connection drops or stays silent for `idle_timeout` seconds; `on_reconnect` is
         called each time so you can resync. 401, 403 and 404 end it with a typed error.
+
+        `on_reconnect(reconnect)` receives a `Reconnect` (`attempt`, `reason`, `downtime`)
+        and `on_malformed(frame)` a `MalformedFrame`; either may also take no argument, and
+        may be a plain function or a coroutine function. Anything else raises
+        `InvalidArgumentError` here, before any I/O. A callback that raises is logged (with
+        its traceback, on the `aioparticle.events` logger) and the stream goes on.
         `dedupe=N` skips an event identical to one of the last N (repeats across reconnects).
         Inside `async with`, up to `buffer` events are read ahead of the consumer.
         """
@@ -140,6 +146,8 @@ class Events(Resource):
         """One upstream stream (scoped as in `stream()`) fanned out to local subscribers:
         `async with client.events.hub(device="mine") as hub:` then
         `async with hub.subscribe(prefix="temp") as temps: async for event in temps: ...`.
+
+        `on_reconnect` and `on_malformed` take the forms `stream()` documents.
         """
         stream = self.stream(
             prefix=prefix,
