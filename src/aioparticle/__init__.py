@@ -386,6 +386,14 @@ __all__ = [
     "__version__",
 ]
 
+# the public exceptions show as `aioparticle.NotFoundError` in tracebacks and reprs, not as
+# `aioparticle._exceptions.NotFoundError` (as httpx does); pickle finds them here too
+for _name in __all__:
+    _exported = globals()[_name]
+    if isinstance(_exported, type) and issubclass(_exported, BaseException):
+        _exported.__module__ = __name__
+del _name, _exported
+
 
 def __getattr__(name: str) -> object:
     from .resources import renamed
