@@ -429,6 +429,8 @@ class Core:
                     raise TimeoutError
                 response = sent
                 status = response.status_code
+                if logger.isEnabledFor(logging.DEBUG):  # the path shown has no credential
+                    logger.debug("%s %s: %d", call.method, call.shown, status)
                 if 200 <= status < 300:
                     return await self._handle(call, response, handle)
                 failure = self.status_error(response, call.method, call.shown, call.secrets)
