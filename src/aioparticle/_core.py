@@ -1054,6 +1054,9 @@ class SubClient(Generic[R]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.attr = name
 
+    def __repr__(self) -> str:
+        return f"<SubClient .{self.attr}: {self.cls.__name__}>"
+
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> SubClient[R]: ...
     @overload

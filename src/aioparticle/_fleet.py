@@ -165,6 +165,13 @@ class FleetReport(Generic[T]):
     def __iter__(self) -> Iterator[FleetResult[T]]:
         return iter(self.results)
 
+    def __repr__(self) -> str:
+        p = self.progress
+        return (
+            f"<FleetReport {len(self.results)} results: ok={p.ok} offline={p.offline} "
+            f"not_found={p.not_found} failed={p.failed}>"
+        )
+
 
 _COUNTERS: dict[FleetStatus, str] = {
     "ok": "ok",

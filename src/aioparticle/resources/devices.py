@@ -236,7 +236,7 @@ class Devices(Resource):
                 devices = await request("GET", "/v1/devices", parse=_parse_device_list)
                 return Page(devices)
 
-            return AsyncPaginator(fetch_user)
+            return AsyncPaginator(fetch_user, label="GET /v1/devices")
 
         return self._paginate(
             f"{scope_prefix(product)}/devices",
