@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, Union
 
 import anyio
 
@@ -25,8 +25,9 @@ DEFAULT_POLL_DEADLINE = 300.0
 #: The longest interval and deadline accepted: a day.
 _MAX_SECONDS = 86_400.0
 
-#: Called with every state polled (sync or async); what it raises ends the wait.
-ProgressCallback = Callable[[T], "Awaitable[None] | None"]
+#: Called with every state polled, or with nothing (sync or async); what it raises ends the
+#: wait.
+ProgressCallback = Union[Callable[[T], object], Callable[[], object]]  # noqa: UP007
 
 
 def _seconds(value: object, what: str) -> float:

@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import anyio
 import anyio.lowlevel
@@ -55,7 +55,9 @@ __all__ = [
     "RECONNECT_BASE",
     "RECONNECT_CAP",
     "EventStream",
+    "MalformedCallback",
     "Reconnect",
+    "ReconnectCallback",
 ]
 
 logger = logging.getLogger("aioparticle.events")
@@ -92,6 +94,12 @@ class Reconnect:
     downtime: float
 
 
+#: `on_reconnect(reconnect)`, or `on_reconnect()`: a plain function or a coroutine function.
+ReconnectCallback = Union[Callable[[Reconnect], object], Callable[[], object]]  # noqa: UP007
+#: `on_malformed(frame)`, or `on_malformed()`: a plain function or a coroutine function.
+MalformedCallback = Union[Callable[[MalformedFrame], object], Callable[[], object]]  # noqa: UP007
+
+
 class EventStream:
     """An async iterator of `Event`s over one Particle event stream, reconnecting as needed.
 
@@ -124,8 +132,8 @@ class EventStream:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         dedupe: int = 0,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> None:
         self._core = core

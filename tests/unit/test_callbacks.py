@@ -20,6 +20,7 @@ from aioparticle import (
     ClientCredentials,
     Event,
     FleetProgress,
+    FleetRun,
     InvalidArgumentError,
     ParticleClient,
     PasswordLogin,
@@ -192,7 +193,7 @@ async def test_a_stream_callback_of_another_shape_is_refused_before_any_io(
 
 async def test_the_refusal_says_what_the_callback_must_take(client: ParticleClient) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
-        client.events.stream(device="mine", on_reconnect=_two_arguments)
+        client.events.stream(device="mine", on_reconnect=_two_arguments)  # type: ignore[arg-type]
     message = str(caught.value)
     assert "on_reconnect must be a callable taking a Reconnect (or nothing)" in message
     assert "_two_arguments(info: 'Reconnect', extra: 'object')" in message
@@ -281,16 +282,27 @@ async def test_a_zero_argument_fleet_on_progress_is_called_per_result(
 async def test_a_fleet_on_progress_of_another_shape_is_refused(
     api: respx.MockRouter, client: ParticleClient, option: str, value: object
 ) -> None:
-    expect_invalid_now(
-        lambda: client.fleet.get_variable("temp", devices=["d1"], **{option: value}), api
-    )
+    options: dict[str, Any] = {option: value}
+    expect_invalid_now(lambda: client.fleet.get_variable("temp", devices=["d1"], **options), api)
 
 
 async def test_a_fleet_operation_that_takes_no_device_id_is_refused(
     api: respx.MockRouter, client: ParticleClient
 ) -> None:
     with pytest.raises(InvalidArgumentError, match="operation must be a callable taking a"):
-        client.fleet.run(lambda: None, devices=["d1"])  # type: ignore[arg-type,return-value]
+        client.fleet.run(lambda: None, devices=["d1"])  # type: ignore[arg-type,misc]
+    assert len(api.calls) == 0
+
+
+async def test_a_fleet_operation_returning_no_awaitable_ends_the_run_clearly(
+    api: respx.MockRouter, client: ParticleClient
+) -> None:
+    def not_async(device_id: str) -> int:
+        return len(device_id)
+
+    run: FleetRun[int] = client.fleet.run(not_async, devices=["d1", "d2"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"operation must return an awaitable.*int"):
+        await run.collect()
     assert len(api.calls) == 0
 
 
@@ -325,11 +337,12 @@ async def test_a_zero_argument_poll_on_progress_is_called_per_look(
 async def test_a_poll_on_progress_of_another_shape_is_refused_before_any_io(
     api: respx.MockRouter, client: ParticleClient
 ) -> None:
+    two_arguments: Any = lambda a, b: None  # noqa: E731
     await expect_invalid(
-        client.sims.wait_for_status("8934076500002589174", on_progress=lambda a, b: None), api
+        client.sims.wait_for_status("8934076500002589174", on_progress=two_arguments), api
     )
     await expect_invalid(
-        client.diagnostics.refresh_and_wait("0123456789abcdef01234567", on_progress=lambda a, b: 0),
+        client.diagnostics.refresh_and_wait("0123456789abcdef01234567", on_progress=two_arguments),
         api,
     )
 
@@ -356,7 +369,7 @@ async def test_an_async_download_progress_is_awaited(
 async def test_a_download_progress_of_another_shape_is_refused_before_any_io(
     api: respx.MockRouter, client: ParticleClient
 ) -> None:
-    await expect_invalid(client.builds.download_binary("abc", progress=lambda received: 0), api)
+    await expect_invalid(client.builds.download_binary("abc", progress=lambda received: 0), api)  # type: ignore[arg-type,misc]
 
 
 # --------------------------------------------------------------------------- token providers
@@ -364,7 +377,7 @@ async def test_a_download_progress_of_another_shape_is_refused_before_any_io(
 
 def test_an_otp_source_that_takes_an_argument_is_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="otp must be a callable taking no argument"):
-        PasswordLogin("ada@example.com", "correct horse", otp=lambda token: "123456")
+        PasswordLogin("ada@example.com", "correct horse", otp=lambda token: "123456")  # type: ignore[arg-type,misc]
 
 
 def test_a_token_provider_that_takes_an_argument_is_refused() -> None:

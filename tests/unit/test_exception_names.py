@@ -111,6 +111,7 @@ def test_an_exception_survives_pickle_and_copy(cls: type[BaseException], how: st
     kept = {k: v for k, v in vars(error).items() if k not in ("response", "request")}
     assert {k: v for k, v in vars(again).items() if k in kept} == kept
     if isinstance(error, APIStatusError):
+        assert isinstance(again, APIStatusError)
         assert again.status_code == 404
         assert again.response.status_code == 404
         assert again.response.json() == {"error": "timed out"}
@@ -139,4 +140,5 @@ async def test_an_error_raised_by_a_call_shows_and_pickles_as_the_public_class(
     again = pickle.loads(pickled)  # noqa: S301 - our own bytes
     assert isinstance(again, DeviceOfflineError)
     assert again.status_code == 404
+    assert again.request is not None
     assert again.request.headers["authorization"] == "[redacted]"

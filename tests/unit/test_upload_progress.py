@@ -174,7 +174,8 @@ async def test_a_one_shot_stream_has_no_total(
 
     route(api, "devices.add")
     progress = Progress()
-    await client.devices.add(product=4567, file=OneShot(b"dev1\ndev2\n"), progress=progress)
+    one_shot: Any = OneShot(b"dev1\ndev2\n")
+    await client.devices.add(product=4567, file=one_shot, progress=progress)
     assert "content-length" not in api.calls.last.request.headers
     assert progress.calls[0] == (0, None)
     assert progress.calls[-1][1] is None
@@ -245,7 +246,7 @@ async def test_progress_without_a_file_is_refused(
 
 async def test_the_refusal_names_the_expected_arguments(client: ParticleClient) -> None:
     with pytest.raises(InvalidArgumentError, match=r"progress must be a callable taking the"):
-        await client.libraries.upload(b"x", progress=lambda: None)
+        await client.libraries.upload(b"x", progress=lambda: None)  # type: ignore[arg-type,misc]
 
 
 async def test_an_upload_without_progress_is_sent_as_before(api: respx.MockRouter) -> None:

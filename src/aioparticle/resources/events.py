@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -17,8 +16,14 @@ from .._paths import (
     scope_prefix,
     segment,
 )
-from .._sse import DEFAULT_MAX_FRAME_BYTES, MalformedFrame
-from .._stream import DEFAULT_BUFFER, DEFAULT_IDLE_TIMEOUT, EventStream, Reconnect
+from .._sse import DEFAULT_MAX_FRAME_BYTES
+from .._stream import (
+    DEFAULT_BUFFER,
+    DEFAULT_IDLE_TIMEOUT,
+    EventStream,
+    MalformedCallback,
+    ReconnectCallback,
+)
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -89,8 +94,8 @@ class Events(Resource):
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         dedupe: int = 0,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> EventStream:
         """Open an event stream: `async with client.events.stream(device="mine") as events:`.
@@ -139,8 +144,8 @@ class Events(Resource):
         org: str | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         dedupe: int = 0,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> EventHub:
         """One upstream stream (scoped as in `stream()`) fanned out to local subscribers:

@@ -218,10 +218,6 @@ class Fleet(Resource):
             concurrency = min(DEFAULT_CONCURRENCY, limit)
         concurrency = check_count(concurrency, "concurrency", minimum=1)
         buffer = concurrency if buffer is None else check_count(buffer, "buffer", minimum=0)
-        if on_progress is not None:
-            on_progress = checked_callback(
-                on_progress, "on_progress", args=1, takes="a FleetProgress", may_omit=True
-            )
         return FleetRun(
             operation,
             source,
