@@ -419,4 +419,13 @@ class TokenSource:
         )
 
     def __repr__(self) -> str:
-        return f"TokenSource({self._provider!r})"
+        return f"TokenSource({provider_repr(self._provider)})"
+
+
+def provider_repr(provider: object) -> str:
+    """A token provider as a `repr` shows it: a login provider as itself, a function by its
+    name (not `<function ... at 0x...>`)."""
+    if isinstance(provider, _LoginProvider):
+        return repr(provider)
+    name = getattr(provider, "__qualname__", None) or type(provider).__qualname__
+    return f"<token provider {name}>"

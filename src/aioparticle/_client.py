@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from . import _retry
-from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource
+from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource, provider_repr
 from ._budget import RateLimit, RequestBudget
 from ._core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -392,7 +392,9 @@ class ParticleClient:
     def __repr__(self) -> str:
         core = self._core
         token = "'***'" if core.auth is not None else "None"
-        provider = f", auth={core.tokens.provider!r}" if core.tokens is not None else ""
+        provider = (
+            f", auth={provider_repr(core.tokens.provider)}" if core.tokens is not None else ""
+        )
         return (
             f"{type(self).__name__}(base_url={core.base_url!r}, access_token={token}{provider}, "
             f"timeout={core.timeout}, max_retries={core.max_retries}"

@@ -102,6 +102,7 @@ async def test_every_public_class_has_an_informative_secret_free_repr(
         client.with_options(timeout=5),
         ParticleClient(auth=ClientCredentials("backend", CLIENT_SECRET), base_url=API),
         ParticleClient(auth=PasswordLogin("ada@example.com", PASSWORD), base_url=API),
+        ParticleClient(auth=fetch_token, base_url=API),
         ClientCredentials("backend", CLIENT_SECRET),
         PasswordLogin("ada@example.com", PASSWORD),
         *sub_clients(client).values(),
@@ -133,6 +134,17 @@ async def test_the_client_shows_its_origin_and_hides_its_token(
     provided = ParticleClient(auth=PasswordLogin("ada@example.com", PASSWORD), base_url=API)
     check(provided, "PasswordLogin(username='ada@example.com', password='***')")
     check(ClientCredentials("backend", CLIENT_SECRET), "client_id='backend'", "'***'")
+
+
+async def fetch_token() -> str:
+    return TOKEN
+
+
+async def test_a_function_providing_tokens_shows_by_its_name() -> None:
+    text = check(
+        ParticleClient(auth=fetch_token, base_url=API), "auth=<token provider fetch_token>"
+    )
+    assert " at 0x" not in text
 
 
 async def test_a_sub_client_shows_its_attribute_path(secret_client: ParticleClient) -> None:
