@@ -54,8 +54,8 @@ class Subscription:
     async def _offer(self, event: Event) -> None:
         try:
             accepted = self._accepts(event)
-            if inspect.isawaitable(accepted):
-                accepted = await accepted
+            if accepted is not True and accepted is not False and inspect.isawaitable(accepted):
+                accepted = await accepted  # an async `where`
         except Exception:
             logger.exception(
                 "a subscription filter of event stream %s raised; the event is not delivered "
