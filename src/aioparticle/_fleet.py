@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._callbacks import checked_callback
 from ._exceptions import (
     AuthenticationError,
     ClientClosedError,
@@ -150,9 +151,9 @@ class FleetProgress:
     """How many results so far failed in another way."""
 
 
-#: Called with the progress after each result is delivered (sync or async); what it raises
-#: ends the run and propagates from the `async for`.
-FleetProgressCallback = Callable[[FleetProgress], Union[Awaitable[None], None]]  # noqa: UP007
+#: Called with the progress (or with nothing) after each result is delivered (sync or async);
+#: what it raises ends the run and propagates from the `async for`.
+FleetProgressCallback = Union[Callable[[FleetProgress], object], Callable[[], object]]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,13 @@ class FleetReport(Generic[T]):
 
     def __iter__(self) -> Iterator[FleetResult[T]]:
         return iter(self.results)
+
+    def __repr__(self) -> str:
+        p = self.progress
+        return (
+            f"<FleetReport {len(self.results)} results: ok={p.ok} offline={p.offline} "
+            f"not_found={p.not_found} failed={p.failed}>"
+        )
 
 
 _COUNTERS: dict[FleetStatus, str] = {
@@ -285,7 +293,13 @@ class FleetRun(Generic[T]):
         self._checked = checked
         self._concurrency = concurrency
         self._buffer = buffer
-        self._on_progress = on_progress
+        self._on_progress = (
+            None
+            if on_progress is None
+            else checked_callback(
+                on_progress, "on_progress", args=1, takes="a FleetProgress", may_omit=True
+            )
+        )
         self._catch = catch
         self._counts: dict[str, int] = dict.fromkeys(_COUNTERS.values(), 0)
         self._done = 0
@@ -446,7 +460,14 @@ class FleetRun(Generic[T]):
             self.in_flight += 1
             result: FleetResult[T]
             try:
-                value = await self._operation(device_id)
+                outcome = self._operation(device_id)
+                if not inspect.isawaitable(outcome):  # ends the run, as a bad argument does
+                    raise InvalidArgumentError(
+                        "operation must return an awaitable (be an async function, or return "
+                        f"a call such as client.devices.ping(device_id)), got "
+                        f"{type(outcome).__name__}"
+                    )
+                value = await outcome
             except Exception as exc:
                 error = exc
                 status: FleetStatus | None = None

@@ -42,6 +42,13 @@ class MalformedFrame:
     """Why the frame was skipped: the parse error (cut to 200 characters) or the size limit it
     went over."""
 
+    def __repr__(self) -> str:
+        data = self.data if len(self.data) <= 60 else f"{self.data[:60]}..."
+        return (
+            f"MalformedFrame(name={self.name!r}, data={data!r} ({len(self.data)} chars), "
+            f"reason={self.reason!r})"
+        )
+
 
 #: One parsed frame: (event name, data).
 Frame = tuple[str, str]

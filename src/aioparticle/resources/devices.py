@@ -242,7 +242,7 @@ class Devices(Resource):
                 devices = await request("GET", "/v1/devices", parse=_parse_device_list)
                 return Page(devices)
 
-            return AsyncPaginator(fetch_user)
+            return AsyncPaginator(fetch_user, label="GET /v1/devices")
 
         return self._paginate(
             f"{scope_prefix(product)}/devices",
@@ -401,6 +401,7 @@ class Devices(Resource):
         file: FileInput | None = None,
         import_sims: bool | None = None,
         claim_user: str | None = None,
+        progress: ProgressCallback | None = None,
     ) -> DeviceImportResult:
         """Add devices to a product (or approve a quarantined one).
 
@@ -408,6 +409,7 @@ class Devices(Resource):
         (many, sent as a JSON array), or `file=` (a one-column list of many, uploaded as the
         multipart part `file`). `import_sims=True` also imports their SIM cards;
         `claim_user=` (the e-mail of a team member) claims them for that user.
+        `progress(sent, total)` follows the upload of a `file=` (and needs one).
         """
         product = self._require_product(product)
         given = [device_id is not None, device_ids is not None, file is not None]
@@ -415,6 +417,8 @@ class Devices(Resource):
             raise InvalidArgumentError(
                 "add() takes exactly one of a device_id, device_ids= or file="
             )
+        if progress is not None and file is None:
+            raise InvalidArgumentError("add(): progress= follows the upload of a file=")
         options: dict[str, JSONValue] = {}
         if import_sims is not None:
             options["import_sims"] = flag(import_sims, "import_sims")
@@ -428,7 +432,12 @@ class Devices(Resource):
             }
             part = file_part("file", file, default_filename="file", what="file")
             return await self._request(
-                "POST", path, data=fields or None, parts=[part], parse=_parse_import
+                "POST",
+                path,
+                data=fields or None,
+                parts=[part],
+                parse=_parse_import,
+                progress=progress,
             )
         body: dict[str, JSONValue]
         if device_ids is not None:
