@@ -99,16 +99,18 @@ class Browser:
             os.dup2(child_w, 4)
 
         flags = [*QUIET_FLAGS, f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe"]
+        self._log = user_data_dir / "chromium.log"  # its stderr, shown if it fails
         if os.geteuid() == 0:
             flags.append("--no-sandbox")  # Chromium refuses to run sandboxed as root
-        self._process = subprocess.Popen(  # noqa: S603 - a fixed executable and flags
-            [executable, *flags, "about:blank"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
-            preexec_fn=remap,  # dup2 only: safe in the forked child
-        )
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - a fixed executable and flags
+                [executable, *flags, "about:blank"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                pass_fds=(3, 4),
+                preexec_fn=remap,  # dup2 only: safe in the forked child
+            )
         os.close(child_r)
         os.close(child_w)
         self._out = os.fdopen(to_chrome_w, "wb", buffering=0)
@@ -137,8 +139,15 @@ class Browser:
         except queue.Empty:
             raise TimeoutError("Chromium did not answer in time") from None
         if message is None:
-            raise RuntimeError(f"Chromium exited (status {self._process.poll()})")
+            raise RuntimeError(
+                f"Chromium exited (status {self._process.poll()}):\n{self.log_tail()}"
+            )
         return message
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines Chromium wrote to its stderr."""
+        text = self._log.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def call(
         self, method: str, params: dict[str, Any] | None = None, *, session: str | None = None

@@ -134,18 +134,27 @@ def served(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser | None]:
+    """One headless Chromium for the session; `None` when it is not installed."""
     executable = find_chromium()
     if executable is None:
+        yield None
+        return
+    started = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def _browser(chromium: Browser | None) -> Browser:
+    """The session's Chromium; a missing one fails the test (never a skip)."""
+    if chromium is None:
         pytest.fail(
             f"Chromium is not installed: {INSTALL_HINT} (Debian's package; .ci/run installs it)",
             pytrace=False,
         )
-    chromium = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield chromium
-    finally:
-        chromium.close()
+    return chromium
 
 
 # ---------------------------------------------------------------------------- the build
@@ -240,9 +249,10 @@ def _check_clean(page: Rendered, served: str) -> None:
     assert len(page.png) > 30_000, f"{page.url}: a {len(page.png)}-byte screenshot looks blank"
 
 
-def test_browser_checks_catch_what_they_must(browser: Browser, served: str) -> None:
+def test_browser_checks_catch_what_they_must(chromium: Browser | None, served: str) -> None:
     """The checks below can fail: on a page that loads from other hosts and logs errors, they
     see every one of those (and the other hosts are not reached)."""
+    browser = _browser(chromium)
     page = browser.render(served + "__probe__.html", PROBES)
     foreign = {urlsplit(url).hostname for url in page.requests if _foreign(url)}
     assert foreign == {"cdn.example.com", "fonts.example.com"}
@@ -253,7 +263,8 @@ def test_browser_checks_catch_what_they_must(browser: Browser, served: str) -> N
     assert "ERR_NAME_NOT_RESOLVED" in text  # the other hosts were never resolved
 
 
-def test_home_page_renders(browser: Browser, served: str) -> None:
+def test_home_page_renders(chromium: Browser | None, served: str) -> None:
+    browser = _browser(chromium)
     page = browser.render(served, PROBES)
     _check_clean(page, served)
     assert page.probes["title"] == "aioparticle"
@@ -267,7 +278,8 @@ def test_home_page_renders(browser: Browser, served: str) -> None:
     assert 'pip install -e ".[testing]"' in page.probes["code_text"]
 
 
-def test_guide_renders(browser: Browser, served: str) -> None:
+def test_guide_renders(chromium: Browser | None, served: str) -> None:
+    browser = _browser(chromium)
     page = browser.render(served + "guides/events/", PROBES)
     _check_clean(page, served)
     headings = page.probes["headings"]
@@ -279,7 +291,8 @@ def test_guide_renders(browser: Browser, served: str) -> None:
     assert "async def on_reconnect(info: Reconnect) -> None:" in page.probes["code_text"]
 
 
-def test_reference_page_renders(browser: Browser, served: str) -> None:
+def test_reference_page_renders(chromium: Browser | None, served: str) -> None:
+    browser = _browser(chromium)
     page = browser.render(served + "reference/resources/devices/", PROBES)
     _check_clean(page, served)
     assert page.probes["headings"][0] == "Devices: client.devices"
