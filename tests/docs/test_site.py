@@ -275,7 +275,7 @@ def test_home_page_renders(chromium: Browser | None, served: str) -> None:
     assert page.probes["python_blocks"] >= 1
     assert page.probes["highlighted_imports"] >= 1
     assert "async with ParticleClient() as client:" in page.probes["code_text"]
-    assert 'pip install -e ".[testing]"' in page.probes["code_text"]
+    assert 'pip install -e ".[local-cloud]"' in page.probes["code_text"]
 
 
 def test_guide_renders(chromium: Browser | None, served: str) -> None:
