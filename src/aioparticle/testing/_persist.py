@@ -127,9 +127,11 @@ class _Snapshot:
 
     meta: dict[str, str]
     rows: dict[str, list[tuple[Any, ...]]]
-    #: the events list and how far it was written (a new list is written whole)
+    #: the events list, how far the file holds it (a new list is written whole) and how far
+    #: it went when the snapshot was taken
     events: list[PublishedEvent]
     events_from: int
+    events_to: int
 
 
 class StateFile:
@@ -430,7 +432,7 @@ class StateFile:
                                     e.product_id,
                                     e.owner,
                                 )
-                                for e in snapshot.events[snapshot.events_from :]
+                                for e in snapshot.events[snapshot.events_from : snapshot.events_to]
                             ],
                         )
                         connection.executemany(
@@ -438,7 +440,7 @@ class StateFile:
                         )
             except sqlite3.Error as exc:
                 raise StateFileError(f"state file {self.path}: cannot write it ({exc})") from None
-            self._events_list, self._events_written = snapshot.events, len(snapshot.events)
+            self._events_list, self._events_written = snapshot.events, snapshot.events_to
 
     def _snapshot(self, cloud: CloudState) -> _Snapshot:
         with cloud.lock:
@@ -526,6 +528,7 @@ class StateFile:
                 },
                 events=events,
                 events_from=events_from,
+                events_to=len(events),
             )
 
 
