@@ -16,10 +16,8 @@ import pytest
 
 import aioparticle
 from aioparticle import ParticleClient
-from aioparticle.testing import LocalCloud
+from aioparticle.testing import LocalCloud, StateFileError, seed_fleet
 from aioparticle.testing.__main__ import main
-from aioparticle.testing._fleet import seed_fleet
-from aioparticle.testing._persist import StateFileError
 from tests.integration.conftest import bearer
 
 SECRET_TOKEN = "sekrit-but-short"

@@ -168,6 +168,13 @@ class LocalCloud(CloudState):
 
     The server runs in a background thread with its own event loop, so it works the same from
     asyncio, trio or synchronous code (`start()` / `stop()`, or `with LocalCloud() as cloud`).
+    `stop()` is prompt and quiet with requests under way: one still waiting for its answer gets
+    a 503, open event streams end, and nothing is logged. `token=` fixes the default account's
+    access token (`use_token()` later), `latency=` adds that many seconds before every
+    response, and `state_file=` keeps the state in an SQLite file (see `aioparticle-cloud
+    --help` for what it keeps): loaded by the constructor (`restored` says whether it held a
+    state; an unusable file raises `StateFileError`), written soon after every request that may
+    change it and by `stop()`. `reset()` forgets the whole state without a restart.
     Seed and drive it before or while it runs: `add_device`, `add_product`, `add_firmware`,
     `add_sim`, `add_library`, `add_binary`, `add_device_os_version`, `publish`, `inject` (HTTP
     faults, a 429 storm with `duration`), `inject_stream` (event-stream faults) and
