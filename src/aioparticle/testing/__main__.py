@@ -34,11 +34,15 @@ Run a local Particle Cloud on 127.0.0.1 (never on another address): the Particle
 and its event streams, answered from memory, for developing and testing code that uses
 aioparticle (or any Particle client) without devices, an account or a network.
 
-On start it prints its URL and two lines to paste into a shell (or to `eval`):
+On start it prints its URL and two lines to paste into a shell:
   export PARTICLE_API_URL=http://127.0.0.1:8080
   export PARTICLE_ACCESS_TOKEN=...
-ParticleClient() reads both. Ctrl-C (SIGINT) or SIGTERM stops it: requests under way end at
-once, the state file (if any) is written, and it exits with status 0.
+ParticleClient() reads both. Run in the background, the same lines can be eval'd:
+  aioparticle-cloud --token dev-token-0123456789 > cloud.log &
+  eval "$(grep '^  export ' cloud.log)"
+
+Ctrl-C (SIGINT) or SIGTERM stops it: requests under way end at once, the state file (if any)
+is written, and it exits with status 0.
 """
 
 _EPILOG = f"""\
@@ -78,7 +82,7 @@ def _prog() -> str:
     return os.path.basename(sys.argv[0]) or "aioparticle-cloud"
 
 
-def _integer(name: str, low: int, high: int) -> Callable[[str], int]:
+def _integer(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -86,14 +90,14 @@ def _integer(name: str, low: int, high: int) -> Callable[[str], int]:
             value = low - 1
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number from {low:,} to {high:,} (got {text!r})"
+                f"must be a whole number from {low:,} to {high:,} (got {text!r})"
             )
         return value
 
     return parse
 
 
-def _seconds(name: str, low: float, high: float, *, low_included: bool) -> Callable[[str], float]:
+def _seconds(low: float, high: float, *, low_included: bool) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -103,7 +107,7 @@ def _seconds(name: str, low: float, high: float, *, low_included: bool) -> Calla
         if not (math.isfinite(value) and above and value <= high):
             allowed = f"from {low:g}" if low_included else f"more than {low:g}"
             raise argparse.ArgumentTypeError(
-                f"{name} must be a number of seconds {allowed} to {high:g} (got {text!r})"
+                f"must be a number of seconds {allowed} to {high:g} (got {text!r})"
             )
         return value
 
@@ -126,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=_integer("--port", 0, 65535),
+        type=_integer(0, 65535),
         default=8080,
         help="the port on 127.0.0.1 (default 8080; 0: any free port, printed on start)",
     )
@@ -144,13 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fleet.add_argument(
         "--devices",
-        type=_integer("--devices", 0, MAX_DEVICES),
+        type=_integer(0, MAX_DEVICES),
         metavar="N",
         help="a generated fleet of N devices instead of the demo (see 'the fleet' below)",
     )
     parser.add_argument(
         "--products",
-        type=_integer("--products", 0, MAX_PRODUCTS),
+        type=_integer(0, MAX_PRODUCTS),
         metavar="N",
         help="N generated products the devices are spread over (see 'the fleet' below)",
     )
@@ -161,14 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--latency",
-        type=_seconds("--latency", 0.0, MAX_LATENCY, low_included=True),
+        type=_seconds(0.0, MAX_LATENCY, low_included=True),
         default=0.0,
         metavar="SECONDS",
         help=f"seconds added before every response, from 0 to {MAX_LATENCY:g} (default 0)",
     )
     parser.add_argument(
         "--keepalive",
-        type=_seconds("--keepalive", 0.0, 3600.0, low_included=False),
+        type=_seconds(0.0, 3600.0, low_included=False),
         default=9.0,
         metavar="SECONDS",
         help="seconds between the keep-alive comments of an event stream (default 9)",
@@ -236,7 +240,8 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, stop: thre
         print(f"  export PARTICLE_API_URL={shlex.quote(cloud.url)}", flush=True)
         print(f"  export PARTICLE_ACCESS_TOKEN={shlex.quote(cloud.token)}", flush=True)
         print(
-            f"{len(cloud.devices):,} devices, {len(cloud.products):,} products{where}. "
+            f"{_count(len(cloud.devices), 'device')}, "
+            f"{_count(len(cloud.products), 'product')}{where}. "
             "Press Ctrl-C to stop.",
             flush=True,
         )
@@ -248,6 +253,10 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, stop: thre
         return 1
     print("Stopped.", flush=True)
     return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
 def _stop(cloud: LocalCloud, prog: str) -> bool:
