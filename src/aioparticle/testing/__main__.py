@@ -67,8 +67,10 @@ the state file:
   every request that may change something (POST, PUT, PATCH, DELETE) and when the cloud
   stops. A new (or missing) file is seeded from --devices/--products/--empty (or the demo);
   an existing one is loaded as it is and those options are ignored. Without --token the
-  token saved in the file is used again. Webhooks, SIMs, ledgers, logs and faults are not
-  kept. The file holds tokens and passwords: it is created readable by its owner only.
+  token saved in the file is used again. Not kept: webhooks and integrations, SIM cards,
+  libraries, ledgers, Logic, environment variables, secrets, logs and faults (so the demo's
+  SIMs and libraries are gone after a restart). The file holds tokens and passwords: it is
+  created readable by its owner only.
 
 examples:
   aioparticle-cloud --token dev-token-0123456789 --state dev.sqlite

@@ -8,8 +8,9 @@ published events, plus the counters new ids come from (a device added after a re
 takes an id already used). Variables that are plain values are kept as they are; functions
 and computed variables are Python code, so the file keeps their names: those of the demo and
 generated fleets (`led`, `door`, `temp`) come back as they were, any other function returns 0
-and any other computed variable is left out. Everything else (webhooks, SIMs, ledgers, logs
-of requests, faults) starts afresh.
+and any other computed variable is left out. Everything else (webhooks and integrations, SIM
+cards, libraries, ledgers, Logic, environment variables, secrets, logs of requests, faults)
+starts afresh.
 
 The file is written as a whole snapshot (the events only appended) by a background thread
 soon after each change, and once more when the cloud stops. It holds passwords and tokens:
