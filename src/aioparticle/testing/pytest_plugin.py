@@ -18,7 +18,7 @@ async def test_reads_temperature(particle_cloud):
 ```
 
 `particle_cloud` is a new, empty cloud for each test: nothing one test does can reach another.
-Starting and stopping one costs about 10 ms. `particle_cloud_session` is one cloud for the
+Starting and stopping one costs about 20 ms. `particle_cloud_session` is one cloud for the
 whole session, started the first time a test asks for it: tests that use it share its state
 (devices, products, tokens, events, faults, logs), so each must not depend on what others
 did, or must start it afresh with `particle_cloud_session.reset()`, which forgets everything
