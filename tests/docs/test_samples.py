@@ -1,0 +1,290 @@
+"""Every ```python block of README.md and docs/**/*.md runs and type-checks.
+
+The convention:
+
+- A block containing `asyncio.run(`, `anyio.run(` or `if __name__ == "__main__":` is a
+  **program**: run as a script (a subprocess) with `PARTICLE_API_URL` and
+  `PARTICLE_ACCESS_TOKEN` pointing at a fresh local cloud seeded with the demo fleet
+  (`aioparticle.testing.seed_demo`); it must exit 0.
+- Any other block is a **fragment**: the body of `async def sample(client: ParticleClient)`,
+  its leading imports hoisted to module level, after the prelude (`_prelude.py`, which lists
+  every name a fragment is given), awaited in this process with a client of the same kind of
+  cloud.
+- An HTML comment on the line right before the fence changes that:
+  `<!-- sample: module check=NAME -->` (a complete module, imported and driven by the check
+  `NAME` of `_checks.py`), `<!-- sample: pytest -->` (a test file, run by pytest in a
+  subprocess with the aioparticle pytest plugin; it must pass) and
+  `<!-- sample: setup=NAME -->` (a fragment run after `_checks.NAME(cloud)` prepared the
+  cloud). There is no skip.
+
+Each sample runs in a fresh working directory. Every sample is type-checked with
+`mypy --strict` in one run (`test_samples_type_check`, marked slow), its errors reported at the
+Markdown line they come from.
+
+`AIOPARTICLE_SAMPLES_ROOT=<dir>` reads the Markdown of another checkout instead (the prelude,
+checks and package stay this checkout's).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import re
+import subprocess
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import anyio
+import pytest
+
+from aioparticle import ParticleClient
+from aioparticle.testing import LocalCloud, seed_demo
+
+from . import _checks
+from ._samples import Generated, Sample, collect, generate
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+ROOT = Path(os.environ.get("AIOPARTICLE_SAMPLES_ROOT") or REPO).resolve()
+PRELUDE = (HERE / "_prelude.py").read_text(encoding="utf-8")
+SAMPLES = collect(ROOT)
+#: the longest one sample may run (a program's subprocess is killed after it)
+TIMEOUT = 30.0
+
+
+def _env(cloud: LocalCloud) -> dict[str, str]:
+    """The environment of a sample's subprocess: this checkout's package first on the path,
+    the local cloud in the Particle variables, no other Particle setting."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PARTICLE_")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "src"), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PARTICLE_API_URL"] = cloud.url
+    env["PARTICLE_ACCESS_TOKEN"] = cloud.token
+    return env
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Samples run in real time (the suite's `sleeps` fixture records retry waits instead)."""
+    return []
+
+
+@pytest.fixture
+def demo_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """A fresh local cloud with the demo fleet, in the Particle variables of this process."""
+    with LocalCloud() as cloud:
+        seed_demo(cloud)
+        monkeypatch.setenv("PARTICLE_API_URL", cloud.url)
+        monkeypatch.setenv("PARTICLE_ACCESS_TOKEN", cloud.token)
+        yield cloud
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[sample.id for sample in SAMPLES])
+def test_sample(
+    sample: Sample, demo_cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if sample.error is not None:
+        pytest.fail(f"{sample.id}: {sample.error}", pytrace=False)
+    generated = generate(sample, PRELUDE)
+    module_path = tmp_path / f"{sample.module_name}.py"
+    module_path.write_text(generated.source, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    if sample.kind == "program":
+        _run_program(generated, module_path, demo_cloud, work)
+    elif sample.kind == "pytest":
+        _run_pytest(generated, module_path, demo_cloud, work)
+    elif sample.kind == "module":
+        assert sample.check is not None
+        check = _named(sample.check, sample)
+        module = _import(generated, module_path)
+        _run_async(generated, module_path, lambda: check(module, demo_cloud))
+    else:
+        if sample.setup is not None:
+            _named(sample.setup, sample)(demo_cloud)
+        module = _import(generated, module_path)
+        fragment = module.sample
+
+        async def run() -> None:
+            async with ParticleClient(demo_cloud.token, base_url=demo_cloud.url) as client:
+                await fragment(client)
+
+        _run_async(generated, module_path, run)
+
+
+def _named(name: str, sample: Sample) -> Callable[..., Any]:
+    """A check or setup function of `_checks.py`."""
+    function = getattr(_checks, name, None)
+    if not callable(function) or name.startswith("_"):
+        pytest.fail(f"{sample.id}: tests/docs/_checks.py has no function {name!r}", pytrace=False)
+    return function  # type: ignore[no-any-return]
+
+
+def _import(generated: Generated, path: Path) -> ModuleType:
+    name = generated.sample.module_name
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        _fail(generated, path, exc)
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+def _run_async(
+    generated: Generated, path: Path, run: Callable[[], Awaitable[None] | None]
+) -> None:
+    async def main() -> None:
+        with anyio.fail_after(TIMEOUT):
+            result = run()
+            if inspect.isawaitable(result):
+                await result
+
+    try:
+        anyio.run(main, backend="asyncio")
+    except Exception as exc:
+        _fail(generated, path, exc)
+
+
+def _fail(generated: Generated, path: Path, exc: BaseException) -> None:
+    """Fail the test naming the Markdown line the sample failed on."""
+    where = _sample_line(generated, path, exc.__traceback__)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    pytest.fail(
+        f"{generated.sample.file}:{where}: {type(exc).__name__}: {exc}\n\n"
+        + _map_lines(generated, path, text),
+        pytrace=False,
+    )
+
+
+def _sample_line(generated: Generated, path: Path, tb: TracebackType | None) -> int:
+    """The Markdown line of the sample's deepest frame in a traceback."""
+    line = generated.sample.line
+    for frame, lineno in traceback.walk_tb(tb):
+        if Path(frame.f_code.co_filename) == path:
+            line = generated.markdown_line(lineno)
+    return line
+
+
+def _map_lines(generated: Generated, path: Path, text: str) -> str:
+    """A traceback or report with the generated file's lines named as Markdown lines."""
+    file = re.escape(str(path))
+
+    def markdown(match: re.Match[str]) -> str:
+        line = generated.markdown_line(int(match["line"]))
+        return f'File "{generated.sample.file}", line {line}'
+
+    text = re.sub(rf'File "{file}", line (?P<line>\d+)', markdown, text)
+    return re.sub(
+        rf"{re.escape(path.name)}:(?P<line>\d+)",
+        lambda m: f"{generated.sample.file}:{generated.markdown_line(int(m['line']))}",
+        text,
+    )
+
+
+def _subprocess(
+    generated: Generated, path: Path, command: list[str], cloud: LocalCloud, work: Path
+) -> None:
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and sample
+            command,
+            cwd=work,
+            env=_env(cloud),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        pytest.fail(
+            f"{generated.sample.id}: did not finish in {TIMEOUT:g} s; its output:\n"
+            + _map_lines(generated, path, output),
+            pytrace=False,
+        )
+    if done.returncode != 0:
+        pytest.fail(
+            f"{generated.sample.id}: exited with {done.returncode}\nstdout:\n"
+            + _map_lines(generated, path, done.stdout)
+            + "\nstderr:\n"
+            + _map_lines(generated, path, done.stderr),
+            pytrace=False,
+        )
+
+
+def _run_program(generated: Generated, path: Path, cloud: LocalCloud, work: Path) -> None:
+    _subprocess(generated, path, [sys.executable, str(path)], cloud, work)
+
+
+def _run_pytest(generated: Generated, path: Path, cloud: LocalCloud, work: Path) -> None:
+    test_file = work / f"test_{generated.sample.module_name}.py"
+    test_file.write_text(generated.source, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "aioparticle.testing.pytest_plugin", "--rootdir", str(work)]
+    command += ["-c", os.devnull, "-W", "error", str(test_file)]
+    _subprocess(generated, test_file, command, cloud, work)
+
+
+# ---------------------------------------------------------------------- type-checking
+
+_MYPY_LINE = re.compile(r"^(?P<file>[^:\n]+\.py):(?P<line>\d+):(?P<rest>.*)$")
+
+
+@pytest.mark.slow
+def test_samples_type_check(tmp_path: Path) -> None:
+    """Every sample passes `mypy --strict` (one run over all of them)."""
+    generated: dict[str, Generated] = {}
+    for sample in SAMPLES:
+        module = generate(sample, PRELUDE)
+        name = f"{sample.module_name}.py"
+        (tmp_path / name).write_text(module.source, encoding="utf-8")
+        generated[name] = module
+    env = dict(os.environ)
+    env["MYPYPATH"] = str(REPO / "src")
+    done = subprocess.run(  # noqa: S603 - our own interpreter and mypy
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            str(REPO / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--show-error-codes",
+            "--no-error-summary",
+            "--no-color-output",
+            "--no-pretty",
+            *sorted(generated),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    problems: list[str] = []
+    for line in (done.stdout + done.stderr).splitlines():
+        match = _MYPY_LINE.match(line)
+        if match and match["file"] in generated:
+            module = generated[match["file"]]
+            where = module.markdown_line(int(match["line"]))
+            problems.append(f"{module.sample.file}:{where}:{match['rest']}")
+        elif line.strip():
+            problems.append(line)
+    assert done.returncode == 0 and not problems, "mypy --strict on the samples:\n" + "\n".join(
+        problems
+    )
