@@ -116,12 +116,14 @@ class VariableValue(ParticleModel):
 
 
 class FunctionResult(ParticleModel):
-    """The outcome of a cloud function call: `return_value` is the firmware handler's int."""
+    """The outcome of a cloud function call: `return_value` is the firmware handler's int
+    (every successful call carries it; a 2xx answer without it is an
+    `APIResponseValidationError`)."""
 
     id: str | None = None
     name: str | None = None
     connected: bool | None = None
-    return_value: int | None = None
+    return_value: int
 
 
 class ClaimResult(ParticleModel):
