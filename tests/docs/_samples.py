@@ -160,7 +160,9 @@ def _classify(file: str, line: int, code: str, annotation: str | None) -> Sample
     if kind is None:
         kind = "program" if _PROGRAM.search(code) else "fragment"
     if "check" in options and kind != "module":
-        raise SampleError("check=NAME belongs to a module sample (<!-- sample: module check=NAME -->)")
+        raise SampleError(
+            "check=NAME belongs to a module sample (<!-- sample: module check=NAME -->)"
+        )
     if kind == "module" and "check" not in options:
         raise SampleError("a module sample needs check=NAME: a function of tests/docs/_checks.py")
     if "setup" in options and kind != "fragment":

@@ -33,8 +33,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -54,7 +56,7 @@ ROOT = Path(os.environ.get("AIOPARTICLE_SAMPLES_ROOT") or REPO).resolve()
 PRELUDE = (HERE / "_prelude.py").read_text(encoding="utf-8")
 SAMPLES = collect(ROOT)
 #: the longest one sample may run (a program's subprocess is killed after it)
-TIMEOUT = 30.0
+TIMEOUT = 20.0
 
 
 def _env(cloud: LocalCloud) -> dict[str, str]:
@@ -86,6 +88,52 @@ def demo_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
         yield cloud
 
 
+class _Answer200(BaseHTTPRequestHandler):
+    """The prelude's `port`: answers every request with 200 and `{"ok": true}`."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer  # noqa: N815 - http.server names
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def web_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A small web server on 127.0.0.1 (a webhook's target); its port in the environment the
+    prelude reads."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer200)
+    thread = threading.Thread(target=server.serve_forever, name="sample-web-server", daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    monkeypatch.setenv("AIOPARTICLE_SAMPLE_WEB_PORT", str(port))
+    try:
+        yield int(port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def _restore_environ() -> Iterator[None]:
+    """What a sample or its setup changes in the environment is undone after it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.usefixtures("web_server", "_restore_environ")
 @pytest.mark.parametrize("sample", SAMPLES, ids=[sample.id for sample in SAMPLES])
 def test_sample(
     sample: Sample, demo_cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -143,9 +191,7 @@ def _import(generated: Generated, path: Path) -> ModuleType:
     return module
 
 
-def _run_async(
-    generated: Generated, path: Path, run: Callable[[], Awaitable[None] | None]
-) -> None:
+def _run_async(generated: Generated, path: Path, run: Callable[[], Awaitable[None] | None]) -> None:
     async def main() -> None:
         with anyio.fail_after(TIMEOUT):
             result = run()
@@ -228,12 +274,23 @@ def _run_program(generated: Generated, path: Path, cloud: LocalCloud, work: Path
     _subprocess(generated, path, [sys.executable, str(path)], cloud, work)
 
 
+#: The configuration of a test-file sample's pytest run: every warning an error (as in this
+#: suite), pytest-asyncio's loop scope set as its deprecation asks.
+_PYTEST_INI = """\
+[pytest]
+asyncio_default_fixture_loop_scope = function
+filterwarnings = error
+"""
+
+
 def _run_pytest(generated: Generated, path: Path, cloud: LocalCloud, work: Path) -> None:
     test_file = work / f"test_{generated.sample.module_name}.py"
     test_file.write_text(generated.source, encoding="utf-8")
+    ini = work / "pytest.ini"
+    ini.write_text(_PYTEST_INI, encoding="utf-8")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     command += ["-p", "aioparticle.testing.pytest_plugin", "--rootdir", str(work)]
-    command += ["-c", os.devnull, "-W", "error", str(test_file)]
+    command += ["-c", str(ini), str(test_file)]
     _subprocess(generated, test_file, command, cloud, work)
 
 

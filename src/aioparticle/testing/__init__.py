@@ -24,7 +24,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "aioparticle.testing needs the 'testing' extra: pip install 'aioparticle[testing]'"
     ) from exc
 
-from ._demo import DEMO_DEVICE_ID, DEMO_SIM_ICCIDS, seed_demo
+from ._demo import DEMO_DEVICE_ID, DEMO_ORG, DEMO_SIM_ICCIDS, DEMO_TRACKER_IDS, seed_demo
 from ._server import LocalCloud
 from ._state import (
     DEFAULT_PASSWORD,
@@ -70,7 +70,9 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
     "DEMO_DEVICE_ID",
+    "DEMO_ORG",
     "DEMO_SIM_ICCIDS",
+    "DEMO_TRACKER_IDS",
     "CloudState",
     "CompileRequest",
     "DeviceOsVersion",

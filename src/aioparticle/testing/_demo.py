@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from ._server import LocalCloud
 
-__all__ = ["DEMO_DEVICE_ID", "DEMO_SIM_ICCIDS", "seed_demo"]
+__all__ = ["DEMO_DEVICE_ID", "DEMO_ORG", "DEMO_SIM_ICCIDS", "DEMO_TRACKER_IDS", "seed_demo"]
 
 #: The demo's always-online device, "garage-door".
 DEMO_DEVICE_ID = "0123456789abcdef01234567"
 #: The SIM cards of the demo product's trackers, tracker-1 to tracker-3.
 DEMO_SIM_ICCIDS = ("89014103271234567801", "89014103271234567802", "89014103271234567803")
+#: The device ids of the demo product's trackers, tracker-1 to tracker-3.
+DEMO_TRACKER_IDS = (
+    "e00fce6800000000000000a1",
+    "e00fce6800000000000000a2",
+    "e00fce6800000000000000a3",
+)
+#: The slug of the demo account's organization.
+DEMO_ORG = "acme-corp"
 
 
 def seed_demo(cloud: LocalCloud) -> None:
-    """A small demo fleet: two devices of the default account and a product with three
-    trackers (each with a SIM and a week of data usage, two firmware versions, v3 current),
-    plus the public libraries `neopixel` (1.0.2, 1.0.3), `OneWire` and `Adafruit_DHT`."""
+    """A small demo fleet: two devices of the default account; a product, `demo-fleet` (4567),
+    with three trackers (each with a SIM, a week of data usage and location fixes around
+    London: two each for tracker-1 and tracker-2, one for tracker-3) and two firmware versions
+    (v3 current); an organization of the account (`acme-corp`, no products yet); and the
+    public libraries `neopixel` (1.0.2, 1.0.3), `OneWire` and `Adafruit_DHT`."""
     state = {"door": "closed"}
 
     def set_door(arg: str) -> int:
@@ -53,10 +63,13 @@ def seed_demo(cloud: LocalCloud) -> None:
     cloud.add_firmware(
         product, 3, _firmware(3), title="Battery fix", description="Sleeps when idle", current=True
     )
+    cloud.add_org(DEMO_ORG, name="Acme Corp")
     today = date.today()
+    now = datetime.now(timezone.utc)
     for n in range(1, 4):
         tracker = cloud.add_device(
             f"tracker-{n}",
+            id=DEMO_TRACKER_IDS[n - 1],
             product=product.id,
             firmware_version=3,
             groups=["north" if n % 2 else "south"],
@@ -64,6 +77,8 @@ def seed_demo(cloud: LocalCloud) -> None:
             owner=None,
             variables={"battery": 90.0 - n},
         )
+        for hours_ago, (lat, lng) in zip((2, 1), _TRACKS[n - 1], strict=False):
+            cloud.add_location(tracker.id, lat, lng, at=now - timedelta(hours=hours_ago))
         cloud.add_sim(
             DEMO_SIM_ICCIDS[n - 1],
             device=tracker,
@@ -103,6 +118,15 @@ def seed_demo(cloud: LocalCloud) -> None:
         category="Sensors",
         installs=18000,
     )
+
+
+#: Where the trackers were an hour and two hours ago (lat, lng): around London; tracker-3's
+#: one fix is the older one.
+_TRACKS = (
+    ((51.5007, -0.1246), (51.5081, -0.0759)),
+    ((51.4769, -0.0005), (51.5033, -0.1195)),
+    ((51.5194, -0.1270),),
+)
 
 
 def _firmware(version: int) -> bytes:
