@@ -28,7 +28,8 @@ class AccessToken(ParticleModel):
 class OAuthClient(ParticleModel):
     """An OAuth client of the account or of a product.
 
-    `secret` is only ever returned by `oauth_clients.create`, once: it is a `SecretStr`
+    `secret` is only ever returned by `oauth_clients.create` (an `OAuthClientWithSecret`),
+    once: it is a `SecretStr`
     (shown as `**********` in `repr`, logs and messages); read it with
     `client.secret.get_secret_value()` and store it safely.
     """
@@ -40,6 +41,13 @@ class OAuthClient(ParticleModel):
     scope: str | None = None
     product_id: int | None = None
     secret: SecretStr | None = None
+
+
+class OAuthClientWithSecret(OAuthClient):
+    """An OAuth client as `oauth_clients.create` answers: with its `secret`, which the cloud
+    returns this once (never `None` here)."""
+
+    secret: SecretStr
 
 
 class TokenInfo(ParticleModel):
