@@ -1655,6 +1655,11 @@ async def test_demo_seeds_fleet_data() -> None:
     assert [trackers[f"tracker-{n}"].iccid for n in (1, 2, 3)] == list(DEMO_SIM_ICCIDS)
     assert [trackers[f"tracker-{n}"].id for n in (1, 2, 3)] == list(DEMO_TRACKER_IDS)
     assert [(o.slug, o.name) for o in cloud.orgs.values()] == [(DEMO_ORG, "Acme Corp")]
+    assert [len(cloud.vitals[tracker]) for tracker in DEMO_TRACKER_IDS] == [2, 2, 2]
+    fixes = [
+        sum(fix.device_id == tracker for fix in cloud.locations) for tracker in DEMO_TRACKER_IDS
+    ]
+    assert fixes == [2, 2, 1]
     assert usage.json()["total_active_sim_cards"] == 3
     assert len(usage.json()["usage_by_day"]) == 7
     assert usage.json()["total_mbs_used"] > 0

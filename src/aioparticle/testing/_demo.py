@@ -26,10 +26,10 @@ DEMO_ORG = "acme-corp"
 
 def seed_demo(cloud: LocalCloud) -> None:
     """A small demo fleet: two devices of the default account; a product, `demo-fleet` (4567),
-    with three trackers (each with a SIM, a week of data usage and location fixes around
-    London: two each for tracker-1 and tracker-2, one for tracker-3) and two firmware versions
-    (v3 current); an organization of the account (`acme-corp`, no products yet); and the
-    public libraries `neopixel` (1.0.2, 1.0.3), `OneWire` and `Adafruit_DHT`."""
+    with three trackers (each with a SIM, a week of data usage, two days of vitals and location
+    fixes around London: two each for tracker-1 and tracker-2, one for tracker-3) and two
+    firmware versions (v3 current); an organization of the account (`acme-corp`, no products
+    yet); and the public libraries `neopixel` (1.0.2, 1.0.3), `OneWire` and `Adafruit_DHT`."""
     state = {"door": "closed"}
 
     def set_door(arg: str) -> int:
@@ -77,6 +77,13 @@ def seed_demo(cloud: LocalCloud) -> None:
             owner=None,
             variables={"battery": 90.0 - n},
         )
+        for days_ago in (2, 1):
+            battery = {"charge": 92.0 - n - days_ago, "state": "discharging"}
+            cloud.add_vitals(
+                tracker,
+                {"device": {"power": {"battery": battery}}},
+                at=now - timedelta(days=days_ago),
+            )
         for hours_ago, (lat, lng) in zip((2, 1), _TRACKS[n - 1], strict=False):
             cloud.add_location(tracker.id, lat, lng, at=now - timedelta(hours=hours_ago))
         cloud.add_sim(
