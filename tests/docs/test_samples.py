@@ -48,7 +48,7 @@ from aioparticle import ParticleClient
 from aioparticle.testing import LocalCloud, seed_demo
 
 from . import _checks
-from ._samples import Generated, Sample, collect, generate
+from ._samples import Generated, Sample, collect, extract, generate
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -345,3 +345,48 @@ def test_samples_type_check(tmp_path: Path) -> None:
     assert done.returncode == 0 and not problems, "mypy --strict on the samples:\n" + "\n".join(
         problems
     )
+
+
+# ---------------------------------------------------------------------- the harness itself
+
+
+def _broken(code: str, tmp_path: Path) -> tuple[Generated, Path]:
+    (sample,) = extract(f"# Title\n\ntext\n```python\n{code}```\n", "README.md")
+    generated = generate(sample, PRELUDE)
+    path = tmp_path / f"{sample.module_name}.py"
+    path.write_text(generated.source, encoding="utf-8")
+    return generated, path
+
+
+def test_a_failing_fragment_is_reported_at_its_markdown_line(tmp_path: Path) -> None:
+    generated, path = _broken('x = 1\nraise ValueError("boom")\n', tmp_path)
+    module = _import(generated, path)
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _run_async(generated, path, lambda: module.sample(None))
+
+    message = str(failed.value)
+    assert message.startswith("README.md:6: ValueError: boom")
+    assert 'File "README.md", line 6, in sample' in message
+    assert str(path) not in message
+
+
+def test_a_failing_program_is_reported_with_its_markdown_lines(
+    tmp_path: Path, demo_cloud: LocalCloud
+) -> None:
+    code = "import asyncio\n\n\nasync def main() -> None:\n    raise SystemExit(3)\n\n\n"
+    generated, path = _broken(code + "asyncio.run(main())\n", tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _run_program(generated, path, demo_cloud, work)
+
+    assert str(failed.value).startswith("README.md:4: exited with 3")
+
+
+def test_an_unknown_check_fails_its_sample() -> None:
+    sample = Sample("README.md", 4, "x = 1\n", "module", check="no_such_check")
+
+    with pytest.raises(pytest.fail.Exception, match="has no function 'no_such_check'"):
+        _named("no_such_check", sample)
