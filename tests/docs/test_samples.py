@@ -17,7 +17,9 @@ The convention:
   `<!-- sample: setup=NAME -->` (a fragment run after `_checks.NAME(cloud)` prepared the
   cloud). There is no skip.
 
-Each sample runs in a fresh working directory. Every sample is type-checked with
+Each sample runs in a fresh working directory, and may reach no address but 127.0.0.1 / ::1
+(`_loopback_only.py`: resolving or connecting elsewhere raises `OSError`). Every sample is
+type-checked with
 `mypy --strict` in one run (`test_samples_type_check`, marked slow), its errors reported at the
 Markdown line they come from.
 
@@ -31,6 +33,7 @@ import importlib.util
 import inspect
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +51,7 @@ from aioparticle import ParticleClient
 from aioparticle.testing import LocalCloud, seed_demo
 
 from . import _checks
+from ._loopback_only import SITECUSTOMIZE, guard
 from ._samples import Generated, Sample, collect, extract, generate
 
 HERE = Path(__file__).resolve().parent
@@ -55,16 +59,21 @@ REPO = HERE.parents[1]
 ROOT = Path(os.environ.get("AIOPARTICLE_SAMPLES_ROOT") or REPO).resolve()
 PRELUDE = (HERE / "_prelude.py").read_text(encoding="utf-8")
 SAMPLES = collect(ROOT)
+_ORIGINAL_GETADDRINFO = socket.getaddrinfo
 #: the longest one sample may run (a program's subprocess is killed after it)
 TIMEOUT = 20.0
 
 
-def _env(cloud: LocalCloud) -> dict[str, str]:
-    """The environment of a sample's subprocess: this checkout's package first on the path,
-    the local cloud in the Particle variables, no other Particle setting."""
+def _env(cloud: LocalCloud, work: Path) -> dict[str, str]:
+    """The environment of a sample's subprocess: the loopback guard (a `sitecustomize`) and
+    this checkout's package first on the path, the local cloud in the Particle variables, no
+    other Particle setting."""
+    site = work.parent / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PARTICLE_")}
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO / "src"), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+        [str(site), str(REPO / "src"), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     env["PYTHONUNBUFFERED"] = "1"
     env["PARTICLE_API_URL"] = cloud.url
@@ -183,7 +192,8 @@ def _import(generated: Generated, path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with guard():
+            spec.loader.exec_module(module)
     except Exception as exc:
         _fail(generated, path, exc)
     finally:
@@ -199,7 +209,8 @@ def _run_async(generated: Generated, path: Path, run: Callable[[], Awaitable[Non
                 await result
 
     try:
-        anyio.run(main, backend="asyncio")
+        with guard():
+            anyio.run(main, backend="asyncio")
     except Exception as exc:
         _fail(generated, path, exc)
 
@@ -247,7 +258,7 @@ def _subprocess(
         done = subprocess.run(  # noqa: S603 - our own interpreter and sample
             command,
             cwd=work,
-            env=_env(cloud),
+            env=_env(cloud, work),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -390,3 +401,47 @@ def test_an_unknown_check_fails_its_sample() -> None:
 
     with pytest.raises(pytest.fail.Exception, match="has no function 'no_such_check'"):
         _named("no_such_check", sample)
+
+
+#: an address of TEST-NET-1 (RFC 5737), never routed: if the guard failed, nothing is reached
+_FAR = "192.0.2.1"
+
+
+def test_a_fragment_reaching_beyond_loopback_fails(tmp_path: Path) -> None:
+    code = f'import socket\n\nsocket.create_connection(("{_FAR}", 80), timeout=0.5)\n'
+    generated, path = _broken(code, tmp_path)
+    module = _import(generated, path)
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _run_async(generated, path, lambda: module.sample(None))
+
+    assert str(failed.value).startswith(
+        f"README.md:7: OSError: a sample may only reach 127.0.0.1 / ::1, not {_FAR}"
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_guard_refuses_names_and_addresses_beyond_loopback_and_is_undone() -> None:
+    with guard():
+        with pytest.raises(OSError, match="may only reach"):
+            await anyio.getaddrinfo("example.com", 443)
+        with socket.socket() as raw, pytest.raises(OSError, match=f"may only reach .* {_FAR}"):
+            raw.connect((_FAR, 80))  # an address: no name to resolve
+        with socket.socket() as raw, pytest.raises(OSError, match="may only"):
+            raw.connect_ex(("198.51.100.1", 80))  # TEST-NET-2
+        assert await anyio.getaddrinfo("localhost", 80)
+    assert socket.getaddrinfo is _ORIGINAL_GETADDRINFO
+
+
+def test_a_program_reaching_beyond_loopback_fails(tmp_path: Path, demo_cloud: LocalCloud) -> None:
+    code = "import asyncio\nimport socket\n\n\nasync def main() -> None:\n"
+    code += f'    socket.create_connection(("{_FAR}", 80), timeout=0.5)\n\n\nasyncio.run(main())\n'
+    generated, path = _broken(code, tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _run_program(generated, path, demo_cloud, work)
+
+    assert f"OSError: a sample may only reach 127.0.0.1 / ::1, not {_FAR}" in str(failed.value)
