@@ -91,7 +91,7 @@ async def asgi_app(module: ModuleType, cloud: LocalCloud) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
         await app(scope, app_inbox.receive, from_app.send)
 
-    async with anyio.create_task_group() as group:
+    async with to_app, app_inbox, from_app, outbox, anyio.create_task_group() as group:
         group.start_soon(lifespan)
         await to_app.send({"type": "lifespan.startup"})
         started = await outbox.receive()

@@ -147,6 +147,13 @@ def _restore_environ() -> Iterator[None]:
 def test_sample(
     sample: Sample, demo_cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _run_sample(sample, demo_cloud, tmp_path, monkeypatch)
+
+
+def _run_sample(
+    sample: Sample, demo_cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run one sample as its kind says; fail the test naming its Markdown line if it fails."""
     if sample.error is not None:
         pytest.fail(f"{sample.id}: {sample.error}", pytrace=False)
     generated = generate(sample, PRELUDE)
@@ -216,7 +223,10 @@ def _run_async(generated: Generated, path: Path, run: Callable[[], Awaitable[Non
 
 
 def _fail(generated: Generated, path: Path, exc: BaseException) -> None:
-    """Fail the test naming the Markdown line the sample failed on."""
+    """Fail the test naming the Markdown line the sample failed on (an exception group of
+    one, as a task group raises it, is reported as its one exception)."""
+    while len(getattr(exc, "exceptions", ())) == 1:
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
     where = _sample_line(generated, path, exc.__traceback__)
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     pytest.fail(
@@ -445,3 +455,55 @@ def test_a_program_reaching_beyond_loopback_fails(tmp_path: Path, demo_cloud: Lo
         _run_program(generated, path, demo_cloud, work)
 
     assert f"OSError: a sample may only reach 127.0.0.1 / ::1, not {_FAR}" in str(failed.value)
+
+
+_APP = """\
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from aioparticle import ParticleClient
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async with ParticleClient() as client:
+        app.state.particle = client
+        yield
+
+
+async def devices(request: Request) -> JSONResponse:
+    client: ParticleClient = request.app.state.particle
+    return JSONResponse([device.name async for device in client.devices.list()])
+
+
+app = Starlette(lifespan=lifespan, routes=[Route("/devices", devices)])
+"""
+
+
+def test_a_module_sample_is_driven_by_its_check(
+    tmp_path: Path, demo_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (sample,) = extract(f"<!-- sample: module check=asgi_app -->\n```python\n{_APP}```\n", "x.md")
+
+    _run_sample(sample, demo_cloud, tmp_path, monkeypatch)  # passes
+
+    broken = _APP.replace("device.name async for", "device.nope async for")
+    (sample,) = extract(f"<!-- sample: module check=asgi_app -->\n```python\n{broken}```\n", "x.md")
+    with pytest.raises(pytest.fail.Exception, match=r"^x\.md:23: AttributeError: 'Device'"):
+        (tmp_path / "broken").mkdir()
+        _run_sample(sample, demo_cloud, tmp_path / "broken", monkeypatch)
+
+
+def test_a_failing_test_file_sample_fails(
+    tmp_path: Path, demo_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = "def test_it() -> None:\n    assert 1 == 2\n"
+    (sample,) = extract(f"<!-- sample: pytest -->\n```python\n{code}```\n", "x.md")
+
+    with pytest.raises(pytest.fail.Exception, match=r"^x\.md:2: exited with 1"):
+        _run_sample(sample, demo_cloud, tmp_path, monkeypatch)
