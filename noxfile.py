@@ -15,14 +15,14 @@ LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "pydantic==2.11.0", "redis==5.0.1"]
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite (asyncio and trio)."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[tests]")
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python="3.11")
 def tests_aiohttp(session: nox.Session) -> None:
     """The integration tests with ParticleClient(transport="aiohttp") (asyncio runs only)."""
-    session.install("-e", ".[test,aiohttp]")
+    session.install("-e", ".[tests]")
     session.run(
         "pytest",
         "tests/integration",
@@ -34,7 +34,7 @@ def tests_aiohttp(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def tests_lowest(session: nox.Session) -> None:
     """Run the test suite against the lowest supported runtime dependencies."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[tests]")
     session.install(*LOWEST)
     session.run("pytest", *session.posargs)
 
@@ -57,6 +57,6 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmarks against raw httpx / httpx-sse + orjson on a loopback server (--quick: smoke)."""
-    session.install("-e", ".[bench]")
+    session.install("-e", ".[benchmarks]")
     # every benchmark, then one summary table of ratios (--quick: smoke runs)
     session.run("python", "benchmarks/run_all.py", *session.posargs)

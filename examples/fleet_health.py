@@ -6,7 +6,7 @@ Prints the product's groups with their members, refreshes the vitals of every on
 (waiting, bounded, for each new report) and shows the last known vitals of the others, then
 lists the devices waiting in quarantine. With `--approve` it lets the quarantined devices into
 the product. Without PARTICLE_ACCESS_TOKEN it runs on the bundled local Particle Cloud (`pip
-install aioparticle[testing]`) and a demo product with groups, vitals and a quarantined device;
+install aioparticle[local-cloud]`) and a demo product with groups, vitals and a quarantined device;
 with PARTICLE_ACCESS_TOKEN it reports on --product (an id or slug).
 """
 
@@ -129,7 +129,9 @@ def seed(cloud: object) -> int:
 
 
 async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--product", help="product id or slug (real cloud)")
     parser.add_argument("--approve", action="store_true", help="approve quarantined devices")
     args = parser.parse_args(argv)
@@ -147,7 +149,7 @@ async def main(argv: list[str]) -> int:
             except ImportError:
                 print(
                     "PARTICLE_ACCESS_TOKEN is not set and the local cloud is not installed:\n"
-                    "  pip install 'aioparticle[testing]'   (or set PARTICLE_ACCESS_TOKEN)"
+                    "  pip install 'aioparticle[local-cloud]'   (or set PARTICLE_ACCESS_TOKEN)"
                 )
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())

@@ -6,7 +6,7 @@ One `spark/status` event stream (your devices, or a product's) feeds a table of 
 Particle cannot replay events published while a stream is down, so after each reconnect the
 monitor re-reads the device list and prints what changed meanwhile. Without
 PARTICLE_ACCESS_TOKEN it runs for 5 s on the bundled local Particle Cloud (`pip install
-aioparticle[testing]`), whose devices come and go and whose stream drops once. With
+aioparticle[local-cloud]`), whose devices come and go and whose stream drops once. With
 PARTICLE_ACCESS_TOKEN set it watches your real fleet until Ctrl-C or --duration.
 """
 
@@ -149,7 +149,9 @@ async def monitor(
 
 
 async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--product", help="watch a product's devices (id or slug)")
     parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after a while")
     args = parser.parse_args(argv)
@@ -164,7 +166,7 @@ async def main(argv: list[str]) -> int:
             try:
                 from aioparticle.testing import LocalCloud, seed_demo
             except ImportError:
-                print("Set PARTICLE_ACCESS_TOKEN, or: pip install 'aioparticle[testing]'")
+                print("Set PARTICLE_ACCESS_TOKEN, or: pip install 'aioparticle[local-cloud]'")
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())
             seed_demo(cloud)

@@ -7,7 +7,7 @@ Reads the variable of each device of the product (of one group with --group) wit
 --concurrency reads in flight, printing progress as results come in, then the values and a line
 for each device that was offline, unknown or failed. One device's failure never stops the
 others. Without PARTICLE_ACCESS_TOKEN it runs on the bundled local Particle Cloud (`pip install
-aioparticle[testing]`) with a demo product of 40 devices, some of them offline and some running
+aioparticle[local-cloud]`) with a demo product of 40 devices, some of them offline and some running
 firmware without the variable; with PARTICLE_ACCESS_TOKEN it reads --product (an id or slug).
 """
 
@@ -92,7 +92,9 @@ def seed(cloud: object) -> int:
 
 
 async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--product", help="product id or slug (real cloud)")
     parser.add_argument("--variable", default="temp", help="variable to read (default: temp)")
     parser.add_argument("--group", help="only the devices of this group")
@@ -111,7 +113,7 @@ async def main(argv: list[str]) -> int:
             except ImportError:
                 print(
                     "PARTICLE_ACCESS_TOKEN is not set and the local cloud is not installed:\n"
-                    "  pip install 'aioparticle[testing]'   (or set PARTICLE_ACCESS_TOKEN)"
+                    "  pip install 'aioparticle[local-cloud]'   (or set PARTICLE_ACCESS_TOKEN)"
                 )
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())

@@ -9,7 +9,7 @@ never see a token expire. Here it answers a burst of simulated requests (fleet s
 levels) while its tokens live two seconds each.
 
 Without credentials it runs on the bundled local Particle Cloud (`pip install
-aioparticle[testing]`): an OAuth client is created for the demo product first, as an admin
+aioparticle[local-cloud]`): an OAuth client is created for the demo product first, as an admin
 would once. Against the real cloud, give the product and its OAuth client:
 
     PARTICLE_PRODUCT=my-product PARTICLE_CLIENT_ID=... PARTICLE_CLIENT_SECRET=... \\
@@ -18,6 +18,7 @@ would once. Against the real cloud, give the product and its OAuth client:
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -99,7 +100,10 @@ async def serve_requests(backend: ProductBackend) -> None:
     )
 
 
-async def main() -> int:
+async def main(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
     async with AsyncExitStack() as stack:
         product = os.environ.get("PARTICLE_PRODUCT")
         client_id = os.environ.get("PARTICLE_CLIENT_ID")
@@ -111,7 +115,7 @@ async def main() -> int:
             except ImportError:
                 print(
                     "Set PARTICLE_PRODUCT, PARTICLE_CLIENT_ID and PARTICLE_CLIENT_SECRET, or "
-                    "install the local cloud: pip install 'aioparticle[testing]'"
+                    "install the local cloud: pip install 'aioparticle[local-cloud]'"
                 )
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())
@@ -141,7 +145,7 @@ async def main() -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(anyio.run(main))
+        sys.exit(anyio.run(main, sys.argv[1:]))
     except LoginError as error:
         print(f"the OAuth client was refused: {error}", file=sys.stderr)
         sys.exit(1)

@@ -5,7 +5,7 @@
 Walks the product's device and SIM listings page by page, reads each SIM's data usage with
 bounded concurrency, and prints one line per device plus the fleet's totals. Without
 PARTICLE_ACCESS_TOKEN it runs on the bundled local Particle Cloud (`pip install
-aioparticle[testing]`) and its demo product. With PARTICLE_ACCESS_TOKEN set it reports on
+aioparticle[local-cloud]`) and its demo product. With PARTICLE_ACCESS_TOKEN set it reports on
 --product (an id or slug), or on the first product of your account.
 """
 
@@ -91,7 +91,9 @@ async def report(client: ParticleClient, product: int | str | None) -> int:
 
 
 async def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--product", help="product id or slug (default: your first product)")
     args = parser.parse_args(argv)
     product: int | str | None = args.product
@@ -104,7 +106,7 @@ async def main(argv: list[str]) -> int:
             try:
                 from aioparticle.testing import LocalCloud, seed_demo
             except ImportError:
-                print("Set PARTICLE_ACCESS_TOKEN, or: pip install 'aioparticle[testing]'")
+                print("Set PARTICLE_ACCESS_TOKEN, or: pip install 'aioparticle[local-cloud]'")
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())
             seed_demo(cloud)

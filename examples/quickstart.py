@@ -3,7 +3,7 @@
     python examples/quickstart.py
 
 Without PARTICLE_ACCESS_TOKEN it starts the bundled local Particle Cloud (needs
-`pip install aioparticle[testing]`) with a small demo fleet, and logs in to it with the demo
+`pip install aioparticle[local-cloud]`) with a small demo fleet, and logs in to it with the demo
 account's username and password. With PARTICLE_ACCESS_TOKEN set it talks to the real Particle
 Cloud: it only reads, unless you name a function to call:
 
@@ -12,6 +12,7 @@ Cloud: it only reads, unless you name a function to call:
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from contextlib import AsyncExitStack
@@ -73,8 +74,19 @@ async def tour(
         print("  (no events in 10 s)")
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("device", nargs="?", help="device id or name (default: the first online)")
+    parser.add_argument("function", nargs="?", help="a function of the device to call")
+    parser.add_argument("arg", nargs="?", default="", help="the function's argument")
+    return parser.parse_args(argv)
+
+
 async def main(argv: list[str]) -> int:
-    device_id, function, arg = [*argv, None, None, ""][:3]
+    args = parse_args(argv)
+    device_id, function, arg = args.device, args.function, args.arg
     async with AsyncExitStack() as stack:
         simulate = None
         if os.environ.get("PARTICLE_ACCESS_TOKEN"):
@@ -86,7 +98,7 @@ async def main(argv: list[str]) -> int:
             except ImportError:
                 print(
                     "PARTICLE_ACCESS_TOKEN is not set and the local cloud is not installed:\n"
-                    "  pip install 'aioparticle[testing]'   (or set PARTICLE_ACCESS_TOKEN)"
+                    "  pip install 'aioparticle[local-cloud]'   (or set PARTICLE_ACCESS_TOKEN)"
                 )
                 return 2
             cloud = await stack.enter_async_context(LocalCloud())

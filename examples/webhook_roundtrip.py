@@ -2,7 +2,7 @@
 
     python examples/webhook_roundtrip.py
 
-It runs on the bundled local Particle Cloud (`pip install aioparticle[testing]`), which really
+It runs on the bundled local Particle Cloud (`pip install aioparticle[local-cloud]`), which really
 delivers webhooks, to loopback addresses only. The example starts a small web server of its
 own on 127.0.0.1 (Starlette and uvicorn, which the `testing` extra installs), creates a
 webhook to it with a JSON template, opens an event stream, lets a device publish an event,
@@ -15,6 +15,7 @@ example ignores PARTICLE_ACCESS_TOKEN.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import os
@@ -51,7 +52,10 @@ async def receive(request: Request) -> Response:
     return JSONResponse({"stored": True, "id": len(received)})
 
 
-async def main() -> int:
+async def main(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
     try:
         import uvicorn
         from starlette.applications import Starlette
@@ -59,7 +63,7 @@ async def main() -> int:
 
         from aioparticle.testing import LocalCloud
     except ImportError:
-        print("This example needs the local cloud:\n  pip install 'aioparticle[testing]'")
+        print("This example needs the local cloud:\n  pip install 'aioparticle[local-cloud]'")
         return 2
     if os.environ.get("PARTICLE_ACCESS_TOKEN"):
         print("(PARTICLE_ACCESS_TOKEN is ignored: the Particle Cloud cannot reach 127.0.0.1)\n")
@@ -112,7 +116,7 @@ async def main() -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(anyio.run(main))
+        sys.exit(anyio.run(main, sys.argv[1:]))
     except ParticleError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -154,3 +154,18 @@ def test_fleet_read_reads_a_variable_over_a_product_with_progress() -> None:
     assert ("sensor-01", "18.25") in values and ("sensor-40", "28.0") in values, out
     assert re.search(r"^  sensor-07 +offline +DeviceOfflineError$", out, re.M), out
     assert re.search(r"^  sensor-09 +error +UnknownVariableError$", out, re.M), out
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+def test_every_example_explains_itself_with_help(script: str) -> None:
+    output = run_example(script, "--help")
+    assert output.startswith(f"usage: {script} [-h]"), output
+    # the module docstring (what it does, how to run it) is the help's description
+    assert f"python examples/{script}" in output or "PARTICLE_ACCESS_TOKEN" in output, output
+    assert "Local Particle Cloud" not in output and "Using the" not in output  # nothing started
+
+
+def test_quickstart_names_its_arguments_instead_of_taking_an_option_for_a_device() -> None:
+    output = run_example("quickstart.py", "--help")
+    assert "[device] [function] [arg]" in output
+    assert "--help" not in output.split("positional arguments:")[1].split("options:")[0]

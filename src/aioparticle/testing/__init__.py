@@ -1,4 +1,4 @@
-"""A local Particle Cloud for tests, demos and the quickstart: `pip install aioparticle[testing]`.
+"""A local Particle Cloud for tests, demos and the quickstart (the `local-cloud` extra).
 
 ```python
 from aioparticle import ParticleClient
@@ -21,7 +21,7 @@ try:
     import uvicorn  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "aioparticle.testing needs the 'testing' extra: pip install 'aioparticle[testing]'"
+        "aioparticle.testing needs the 'local-cloud' extra: pip install 'aioparticle[local-cloud]'"
     ) from exc
 
 from ._demo import DEMO_DEVICE_ID, DEMO_ORG, DEMO_SIM_ICCIDS, DEMO_TRACKER_IDS, seed_demo
