@@ -552,7 +552,7 @@ class _Source:
                 except StopAsyncIteration:
                     return _END
                 meta = page.meta
-                if self._run._total is None and meta is not None and meta.total is not None:
+                if self._run._total is None and meta.total is not None:
                     self._run._total = meta.total
                 self._page_items = iter(page.items)
         if self._async is not None:

@@ -73,6 +73,10 @@ class PageMeta(ParticleModel):
     """Whether more items follow (listings that move by time window)."""
 
 
+#: The metadata of a page the cloud sent none with.
+_NO_META = PageMeta()
+
+
 class Page(Generic[T]):
     """One page of a listing: a sequence of items plus the cloud's metadata.
 
@@ -95,14 +99,16 @@ class Page(Generic[T]):
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.items = items
-        self.meta = meta
+        #: the cloud's paging metadata; every field `None` when the listing sent none (the
+        #: account's device list, a bare array, has none)
+        self.meta: PageMeta = meta if meta is not None else _NO_META
         #: what the cloud sent beside the items that a listing keeps (the customers listing's
         #: `devices`), as sent; empty for the others
         self.extra: dict[str, Any] = dict(extra) if extra else {}
         #: the page number this page was requested as (or the one the cloud reports); for a
         #: listing that moves by query, its place in the walk (1, 2, ...)
-        self.number = (meta.page if meta is not None and meta.page else None) or number or 1
-        self.per_page = per_page or (meta.per_page if meta is not None else None)
+        self.number = self.meta.page or number or 1
+        self.per_page = per_page or self.meta.per_page
         #: the query of the request for the next page of a listing that moves by query, or
         #: `None` (the last page, or a listing that moves by page number)
         self.next_query = None if next_query is None else dict(next_query)
@@ -117,13 +123,12 @@ class Page(Generic[T]):
         if self._by_query:
             return self.number + 1 if self.next_query is not None else None
         meta = self.meta
-        if meta is not None:
-            if meta.has_more is False:
-                return None
-            if meta.total_pages is not None:
-                return self.number + 1 if self.number < meta.total_pages else None
-            if meta.has_more:
-                return self.number + 1
+        if meta.has_more is False:
+            return None
+        if meta.total_pages is not None:
+            return self.number + 1 if self.number < meta.total_pages else None
+        if meta.has_more:
+            return self.number + 1
         if not self.items or self.per_page is None or len(self.items) < self.per_page:
             return None
         return self.number + 1

@@ -15,7 +15,9 @@ import pytest
 
 from aioparticle.testing import (
     DEMO_DEVICE_ID,
+    DEMO_ORG,
     DEMO_SIM_ICCIDS,
+    DEMO_TRACKER_IDS,
     FakeProduct,
     LocalCloud,
     make_library_archive,
@@ -1651,6 +1653,13 @@ async def test_demo_seeds_fleet_data() -> None:
     assert [s["device_name"] for s in listed] == ["tracker-1", "tracker-2", "tracker-3"]
     trackers = {d.name: d for d in cloud.devices.values() if d.product_id == 4567}
     assert [trackers[f"tracker-{n}"].iccid for n in (1, 2, 3)] == list(DEMO_SIM_ICCIDS)
+    assert [trackers[f"tracker-{n}"].id for n in (1, 2, 3)] == list(DEMO_TRACKER_IDS)
+    assert [(o.slug, o.name) for o in cloud.orgs.values()] == [(DEMO_ORG, "Acme Corp")]
+    assert [len(cloud.vitals[tracker]) for tracker in DEMO_TRACKER_IDS] == [2, 2, 2]
+    fixes = [
+        sum(fix.device_id == tracker for fix in cloud.locations) for tracker in DEMO_TRACKER_IDS
+    ]
+    assert fixes == [2, 2, 1]
     assert usage.json()["total_active_sim_cards"] == 3
     assert len(usage.json()["usage_by_day"]) == 7
     assert usage.json()["total_mbs_used"] > 0

@@ -208,6 +208,56 @@ async def test_the_fleet_locations_are_each_devices_latest(
     assert [loc.device_id for loc in grouped] == [unit2]  # unit-4 and unit-5 never reported
 
 
+async def test_the_locations_listing_filters_by_time_rectangle_and_device_and_pages(
+    fleet: Fleet, sdk: ParticleClient
+) -> None:
+    cloud = fleet.cloud
+    t0 = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
+    unit1, unit2, unit3 = (u.id for u in fleet.units[:3])
+    cloud.add_location(unit1, 42.0, -71.0, at=t0)
+    cloud.add_location(unit1, 42.5, -71.5, at=t0 + timedelta(hours=1))
+    cloud.add_location(unit1, 43.0, -72.0, at=t0 + timedelta(days=2))
+    cloud.add_location(unit2, 10.0, 20.0, at=t0)
+    cloud.add_location(unit3, -33.9, 151.2, at=t0, gps_lock=False)
+    locations = sdk.products.locations
+    window = (t0, t0 + timedelta(days=1))
+    with anyio.fail_after(10):
+        every = [loc async for loc in locations.list(product=PRODUCT_SLUG, date_range=window)]
+        boxed = [
+            loc
+            async for loc in locations.list(
+                product=PRODUCT_ID, rect_bl=(40.0, -75.0), rect_tr=(45.0, -70.0)
+            )
+        ]
+        first = await locations.list(product=PRODUCT_ID, per_page=2)
+        pages = [len(page) async for page in locations.list(product=PRODUCT_ID, per_page=2).pages()]
+        named = [loc async for loc in locations.list(product=PRODUCT_ID, device_name="unit-2")]
+        one = await locations.get(unit1, product=PRODUCT_ID, date_range=window)
+        point = await locations.get(unit3, product=PRODUCT_ID)
+        with pytest.raises(NotFoundError):
+            await locations.get(fleet.units[4].id, product=PRODUCT_ID)  # never reported
+
+    by_id = {loc.device_id: loc for loc in every}
+    assert set(by_id) == {unit1, unit2, unit3}
+    track = by_id[unit1]  # the fix two days later is outside the window
+    assert track.geometry is not None
+    assert track.geometry.type == "LineString"
+    assert track.geometry.coordinates == [[-71.0, 42.0], [-71.5, 42.5]]
+    assert track.timestamps == [t0, t0 + timedelta(hours=1)]
+    assert [loc.device_id for loc in boxed] == [unit1]
+    assert boxed[0].geometry is not None
+    assert len(boxed[0].geometry.coordinates) == 3
+    assert first.meta.total_pages == 2
+    assert first.meta.model_extra == {"devices_found": 3}
+    assert pages == [2, 1]
+    assert [loc.device_name for loc in named] == ["unit-2"]
+    assert one.geometry is not None
+    assert one.geometry.coordinates == track.geometry.coordinates
+    assert point.geometry is not None
+    assert (point.geometry.type, point.geometry.coordinates) == ("Point", [151.2, -33.9])
+    assert point.gps_lock is False
+
+
 # --------------------------------------------------------------------------- Logic
 
 

@@ -24,6 +24,7 @@ import respx
 
 from aioparticle import (
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     ClaimCode,
     ClaimResult,
@@ -35,6 +36,7 @@ from aioparticle import (
     InvalidArgumentError,
     NotFoundError,
     Page,
+    PageMeta,
     ParticleClient,
     UnprotectResult,
     UpdatedDevice,
@@ -102,7 +104,8 @@ async def test_list_user_scope_returns_every_device_from_one_request(
     assert isinstance(page, Page)
     assert [d.id for d in page] == [DEV, "fedcba9876543210fedcba98"]
     assert all(isinstance(d, Device) for d in page)
-    assert page.meta is None
+    assert page.meta == PageMeta()  # no metadata: every field None
+    assert page.meta.total_pages is None
     assert page.next_page is None
     second = page[1]
     assert second.name == "boat-tracker"
@@ -783,6 +786,17 @@ async def test_call_function(
     assert result.name == "garage-door"
     assert result.connected is True
     assert result.return_value == 1
+
+
+async def test_call_function_answer_without_return_value_is_a_validation_error(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    """`FunctionResult.return_value` is an `int`: every successful call carries the handler's
+    value, so an answer without one is not what the API documents."""
+    reply(api, {"id": DEV, "name": "garage-door", "connected": True})
+
+    with pytest.raises(APIResponseValidationError, match="return_value"):
+        await client.devices.call_function(DEV, "open")
 
 
 async def test_call_function_accepts_exactly_1024_utf8_bytes(

@@ -8,7 +8,12 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from aioparticle import OAuthClient, ParticleClient
+from aioparticle import (
+    APIResponseValidationError,
+    OAuthClient,
+    OAuthClientWithSecret,
+    ParticleClient,
+)
 from tests.unit._wire import BadInput, bad_input, check_request, only_request, reply
 
 pytestmark = pytest.mark.anyio
@@ -59,6 +64,7 @@ async def test_create_returns_the_secret_once_and_masked(
     reply(api, {"ok": True, "client": {**CLIENT, "secret": SECRET}})
     created = await client.oauth_clients.create(*args, **kwargs, product=product)  # type: ignore[arg-type]
     check_request(only_request(api), "POST", f"{prefix}/clients", body=body)
+    assert isinstance(created, OAuthClientWithSecret)  # its secret is typed SecretStr
     assert isinstance(created.secret, SecretStr)
     assert created.secret.get_secret_value() == SECRET
     assert SECRET not in repr(created) and SECRET not in str(created)
@@ -72,6 +78,14 @@ async def test_create_accepts_an_unwrapped_answer(
     created = await client.oauth_clients.create("backend", "installed")
     assert created.id == "acme-backend-1234"
     assert created.secret is not None
+
+
+async def test_a_create_answer_without_the_secret_is_a_validation_error(
+    client: ParticleClient, api: respx.MockRouter
+) -> None:
+    reply(api, {"ok": True, "client": CLIENT})
+    with pytest.raises(APIResponseValidationError, match="secret"):
+        await client.oauth_clients.create("backend", "installed")
 
 
 async def test_create_is_not_retried(client: ParticleClient, api: respx.MockRouter) -> None:

@@ -18,6 +18,7 @@ from aioparticle import (
     InternalServerError,
     NotFoundError,
     Page,
+    PageMeta,
     ParticleClient,
     PermissionDeniedError,
     PollTimeoutError,
@@ -86,7 +87,8 @@ async def test_list_user_scope_is_one_page_of_the_bare_array(
     assert isinstance(page, Page)
     assert [s.iccid for s in page] == [ICCID, ICCID2]
     assert all(isinstance(s, Sim) for s in page)
-    assert page.meta is None
+    assert page.meta == PageMeta()  # no metadata: every field None
+    assert page.meta.total_pages is None
     assert page.next_page is None
     first, second = page
     assert first.status == "active"

@@ -22,6 +22,7 @@ from aioparticle import (
     APIResponseValidationError,
     ApiUser,
     ApiUserToken,
+    ApiUserWithToken,
     InternalServerError,
     InvalidArgumentError,
     OrgsTeam,
@@ -269,7 +270,7 @@ async def test_create_api_user(
         f"{scope.prefix}/team",
         body={"friendly_name": "CI bot", "scopes": ["devices:list", "firmware:create"]},
     )
-    assert isinstance(user, ApiUser)
+    assert isinstance(user, ApiUserWithToken)  # its token is typed SecretStr, never None
     assert user.username == API_USER
     assert user.is_programmatic is True
     assert isinstance(user.token, SecretStr)
@@ -388,10 +389,26 @@ async def test_regenerate_token(
     check_request(
         only_request(api), "PUT", f"{scope.prefix}/team/{API_USER_SEGMENT}/token", body=NO_BODY
     )
-    assert isinstance(user, ApiUser)
+    assert isinstance(user, ApiUserWithToken)
     assert user.username == API_USER
-    assert user.token is not None
     assert user.token.get_secret_value() == NEW_TOKEN
+
+
+@BOTH
+@pytest.mark.parametrize("call", ["create_api_user", "regenerate_token"])
+async def test_an_answer_without_the_token_is_a_validation_error(
+    client: ParticleClient, api: respx.MockRouter, scope: Scope, call: str
+) -> None:
+    """Creating and regenerating always answer with the token: one without it is not what
+    the API documents, and is refused instead of handing back an API user with no token."""
+    reply(api, updated(token=None))
+    team = scope.team(client)
+
+    with pytest.raises(APIResponseValidationError, match="token"):
+        if call == "create_api_user":
+            await team.create_api_user("CI bot", ["devices:list"], **scope.kwargs)
+        else:
+            await team.regenerate_token(API_USER, **scope.kwargs)
 
 
 @BOTH

@@ -1,7 +1,7 @@
 """Pydantic models of the Particle Cloud's responses."""
 
 from ._base import ParticleModel, UTCDateTime
-from .auth import AccessToken, OAuthClient, TokenInfo
+from .auth import AccessToken, OAuthClient, OAuthClientWithSecret, TokenInfo
 from .builds import BuildTarget, BuildTargets, CompileResult, FlashResult
 from .customers import Customer
 from .devices import (
@@ -87,7 +87,7 @@ from .sims import (
     SimStatusCheck,
     SimStatusMeta,
 )
-from .teams import ApiUser, ApiUserToken, TeamMember, TeamRole
+from .teams import ApiUser, ApiUserToken, ApiUserWithToken, TeamMember, TeamRole
 from .users import (
     AccountInfo,
     MfaConfirmation,
@@ -110,6 +110,7 @@ __all__ = [
     "AccountInfo",
     "ApiUser",
     "ApiUserToken",
+    "ApiUserWithToken",
     "BuildTarget",
     "BuildTargets",
     "CallMetric",
@@ -164,6 +165,7 @@ __all__ = [
     "MfaEnrollment",
     "MfaStatus",
     "OAuthClient",
+    "OAuthClientWithSecret",
     "OnlineMetric",
     "SimCellularStatus",
     "SimStatusCheck",

@@ -34,7 +34,8 @@ class AccessToken(ParticleModel):
 class OAuthClient(ParticleModel):
     """An OAuth client of the account or of a product.
 
-    `secret` is only ever returned by `oauth_clients.create`, once: it is a `SecretStr`
+    `secret` is only ever returned by `oauth_clients.create` (an `OAuthClientWithSecret`),
+    once: it is a `SecretStr`
     (shown as `**********` in `repr`, logs and messages); read it with
     `client.secret.get_secret_value()` and store it safely.
     """
@@ -53,8 +54,16 @@ class OAuthClient(ParticleModel):
     product_id: int | None = None
     """The product the client belongs to; `None` for a client of the account."""
     secret: SecretStr | None = None
-    """The client secret, a `SecretStr`: only in the answer to `oauth_clients.create`, `None`
-    everywhere else."""
+    """The client secret, a `SecretStr`: only in the answer to `oauth_clients.create` (an
+    `OAuthClientWithSecret`), `None` everywhere else."""
+
+
+class OAuthClientWithSecret(OAuthClient):
+    """An OAuth client as `oauth_clients.create` answers: with its `secret`, which the cloud
+    returns this once (never `None` here)."""
+
+    secret: SecretStr
+    """The client secret, a `SecretStr`: store it safely, the cloud never shows it again."""
 
 
 class TokenInfo(ParticleModel):

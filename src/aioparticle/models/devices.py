@@ -183,7 +183,9 @@ class VariableValue(ParticleModel):
 
 
 class FunctionResult(ParticleModel):
-    """The outcome of a cloud function call: `return_value` is the firmware handler's int."""
+    """The outcome of a cloud function call: `return_value` is the firmware handler's int
+    (every successful call carries it; a 2xx answer without it is an
+    `APIResponseValidationError`)."""
 
     id: str | None = None
     """The id of the device the function ran on."""
@@ -191,8 +193,8 @@ class FunctionResult(ParticleModel):
     """The name of the device the function ran on."""
     connected: bool | None = None
     """Whether the device was connected to the cloud."""
-    return_value: int | None = None
-    """The integer the firmware's function handler returned."""
+    return_value: int
+    """The integer the firmware's function handler returned (always sent with a success)."""
 
 
 class ClaimResult(ParticleModel):

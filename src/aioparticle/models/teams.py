@@ -61,7 +61,8 @@ class ApiUser(ParticleModel):
     `token` is the API user's one valid access token (the first of `tokens`), a `SecretStr`:
     read it with `user.token.get_secret_value()` and store it safely, the cloud never shows it
     again (`regenerate_token` makes a new one). It is `None` when the answer carries no token
-    (an update that did not rotate it).
+    (an update that did not rotate it); the answers that always carry one are an
+    `ApiUserWithToken`.
     """
 
     username: str
@@ -89,3 +90,12 @@ class ApiUser(ParticleModel):
                 if first is not None:
                     return {**data, "token": first}
         return data
+
+
+class ApiUserWithToken(ApiUser):
+    """An API user with its access token, as `create_api_user` and `regenerate_token` answer
+    (the cloud always sends the token there): `token` is never `None`."""
+
+    token: SecretStr
+    """The API user's one valid access token (the first of `tokens`), a `SecretStr`: store it
+    safely, the cloud never shows it again."""

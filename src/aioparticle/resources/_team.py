@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .._exceptions import InvalidArgumentError
 from .._parsing import parse_ack, parse_unwrapped
 from .._paths import check_text, segment
-from ..models.teams import ApiUser, TeamMember
+from ..models.teams import ApiUser, ApiUserWithToken, TeamMember
 from ._base import Resource
 from ._checks import short_text
 
@@ -38,6 +38,7 @@ _ROLE_NAMES = ", ".join(repr(role) for role in ROLES)
 
 _parse_team = parse_unwrapped(list[TeamMember], "team")
 _parse_api_user = parse_unwrapped(ApiUser, "created", "updated")
+_parse_api_user_with_token = parse_unwrapped(ApiUserWithToken, "created", "updated")
 
 
 def _username_segment(username: object) -> str:
@@ -96,12 +97,14 @@ class TeamBase(Resource):
         path = f"{prefix}/team/{_username_segment(username)}"
         await self._request("DELETE", path, parse_ack)
 
-    async def _create_api_user(self, prefix: str, friendly_name: object, scopes: object) -> ApiUser:
+    async def _create_api_user(
+        self, prefix: str, friendly_name: object, scopes: object
+    ) -> ApiUserWithToken:
         body: dict[str, JSONValue] = {
             "friendly_name": _friendly_name(friendly_name),
             "scopes": _scopes(scopes),
         }
-        return await self._request("POST", f"{prefix}/team", _parse_api_user, json=body)
+        return await self._request("POST", f"{prefix}/team", _parse_api_user_with_token, json=body)
 
     async def _update_api_user(
         self, prefix: str, username: object, friendly_name: object, scopes: object
@@ -120,7 +123,7 @@ class TeamBase(Resource):
         # that does not rotate it again would answer without the one valid token.
         return await self._request("PUT", path, _parse_api_user, json=body, idempotent=False)
 
-    async def _regenerate_token(self, prefix: str, username: object) -> ApiUser:
+    async def _regenerate_token(self, prefix: str, username: object) -> ApiUserWithToken:
         # Retried like any PUT: every attempt answers with the token valid after it.
         path = f"{prefix}/team/{_username_segment(username)}/token"
-        return await self._request("PUT", path, _parse_api_user)
+        return await self._request("PUT", path, _parse_api_user_with_token)

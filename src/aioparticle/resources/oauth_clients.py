@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from .._exceptions import InvalidArgumentError
 from .._parsing import parse_ack, parse_unwrapped
 from .._paths import scope_prefix, segment
-from ..models.auth import OAuthClient
+from ..models.auth import OAuthClient, OAuthClientWithSecret
 from ._base import Resource
 from ._checks import short_text
 
@@ -24,6 +24,7 @@ CLIENT_TYPES = ("installed", "web")
 
 _parse_clients = parse_unwrapped(list[OAuthClient], "clients")
 _parse_client = parse_unwrapped(OAuthClient, "client")
+_parse_new_client = parse_unwrapped(OAuthClientWithSecret, "client")
 
 
 def _client_path(client_id: object, product: ProductRef | None) -> str:
@@ -48,8 +49,9 @@ class OAuthClients(Resource):
         redirect_uri: str | None = None,
         scope: str | None = None,
         product: ProductRef | None = None,
-    ) -> OAuthClient:
-        """Create an OAuth client. Its `secret` is returned here only, once, as a `SecretStr`.
+    ) -> OAuthClientWithSecret:
+        """Create an OAuth client. Its `secret` is returned here only, once, as a `SecretStr`
+        (an answer without it is an `APIResponseValidationError`).
 
         `type` is `"installed"` (an app or script) or `"web"` (a server with a
         `redirect_uri`, which only a web client takes). Not retried once sent.
@@ -69,7 +71,7 @@ class OAuthClients(Resource):
         if scope is not None:
             body["scope"] = short_text(scope, "scope", max_length=MAX_SCOPE_LENGTH)
         return await self._request(
-            "POST", f"{scope_prefix(product)}/clients", _parse_client, json=body
+            "POST", f"{scope_prefix(product)}/clients", _parse_new_client, json=body
         )
 
     async def update(

@@ -9,7 +9,7 @@ from .._core import SubClient
 from .._parsing import parse_unwrapped
 from ..models.orgs import Organization
 from ..models.products import Product
-from ..models.teams import ApiUser, TeamMember
+from ..models.teams import ApiUser, ApiUserWithToken, TeamMember
 from ._base import Resource
 from ._team import TeamBase
 
@@ -41,11 +41,11 @@ class OrgsTeam(TeamBase):
 
     async def create_api_user(
         self, friendly_name: str, scopes: Sequence[str], *, org: str
-    ) -> ApiUser:
+    ) -> ApiUserWithToken:
         """Create an API user of the organization with `scopes` (such as `["devices:list"]`).
 
-        The answer carries its access token (`ApiUser.token`, a `SecretStr` that never
-        expires), returned here only. Not retried once sent.
+        The answer carries its access token (`ApiUserWithToken.token`, a `SecretStr` that
+        never expires), returned here only. Not retried once sent.
         """
         return await self._create_api_user(self._org_prefix(org), friendly_name, scopes)
 
@@ -61,7 +61,7 @@ class OrgsTeam(TeamBase):
         old one stops working). Not retried once sent."""
         return await self._update_api_user(self._org_prefix(org), username, friendly_name, scopes)
 
-    async def regenerate_token(self, username: str, *, org: str) -> ApiUser:
+    async def regenerate_token(self, username: str, *, org: str) -> ApiUserWithToken:
         """Give an API user a new access token (`ApiUser.token`); the old one stops working."""
         return await self._regenerate_token(self._org_prefix(org), username)
 

@@ -23,7 +23,7 @@ from ..models.products import (
     ProductConfiguration,
     ProductFirmware,
 )
-from ..models.teams import ApiUser, TeamMember
+from ..models.teams import ApiUser, ApiUserWithToken, TeamMember
 from ._base import Resource
 from ._checks import (
     date_range,
@@ -242,11 +242,11 @@ class ProductsTeam(TeamBase):
 
     async def create_api_user(
         self, friendly_name: str, scopes: Sequence[str], *, product: ProductRef
-    ) -> ApiUser:
+    ) -> ApiUserWithToken:
         """Create an API user with `scopes` (such as `["devices:list"]`).
 
-        The answer carries its access token (`ApiUser.token`, a `SecretStr` that never
-        expires), returned here only. Not retried once sent.
+        The answer carries its access token (`ApiUserWithToken.token`, a `SecretStr` that
+        never expires), returned here only. Not retried once sent.
         """
         return await self._create_api_user(self._product_prefix(product), friendly_name, scopes)
 
@@ -264,7 +264,7 @@ class ProductsTeam(TeamBase):
             self._product_prefix(product), username, friendly_name, scopes
         )
 
-    async def regenerate_token(self, username: str, *, product: ProductRef) -> ApiUser:
+    async def regenerate_token(self, username: str, *, product: ProductRef) -> ApiUserWithToken:
         """Give an API user a new access token (`ApiUser.token`); the old one stops working."""
         return await self._regenerate_token(self._product_prefix(product), username)
 

@@ -24,7 +24,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "aioparticle.testing needs the 'local-cloud' extra: pip install 'aioparticle[local-cloud]'"
     ) from exc
 
-from ._demo import DEMO_DEVICE_ID, DEMO_SIM_ICCIDS, seed_demo
+from ._demo import DEMO_DEVICE_ID, DEMO_ORG, DEMO_SIM_ICCIDS, DEMO_TRACKER_IDS, seed_demo
 from ._fleet import seed_fleet
 from ._persist import StateFileError
 from ._server import LocalCloud
@@ -72,7 +72,9 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
     "DEMO_DEVICE_ID",
+    "DEMO_ORG",
     "DEMO_SIM_ICCIDS",
+    "DEMO_TRACKER_IDS",
     "CloudState",
     "CompileRequest",
     "DeviceOsVersion",

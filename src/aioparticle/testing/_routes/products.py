@@ -1,16 +1,19 @@
 """Products: the products themselves, their firmware (upload, release, download, delete),
-their asset-tracking configuration and schema, and their devices' last known locations; their
-teams are in `teams`."""
+their asset-tracking configuration and schema, and their devices' locations (each one's last
+known, or its fixes over a time window and a rectangle); their teams are in `teams`."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .._state import FakeFirmware, FakeProduct
+from .._state._base import page_of
 from .._state.tracking import InvalidSchema
 from ._common import (
     HttpError,
@@ -20,6 +23,9 @@ from ._common import (
     content_type,
     device_of,
     json_response,
+    not_found,
+    page_meta,
+    paging,
     product_of,
     read_body,
     read_form,
@@ -215,6 +221,58 @@ async def fleet_locations(request: Request) -> Response:
     return json_response({"locations": rows})
 
 
+def _location_filters(request: Request) -> dict[str, Any]:
+    """`date_range` (`<ISO start>,<ISO end>`) and `rect_bl` / `rect_tr` (`lat,lng`)."""
+    query = request.query_params
+    filters: dict[str, Any] = {}
+    try:
+        if query.get("date_range"):
+            start, end = query["date_range"].split(",")
+            filters["since"] = datetime.fromisoformat(start.replace("Z", "+00:00"))
+            filters["until"] = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        if query.get("rect_bl") or query.get("rect_tr"):
+            corners = [query["rect_bl"].split(","), query["rect_tr"].split(",")]
+            (south, west), (north, east) = [(float(lat), float(lng)) for lat, lng in corners]
+            filters["rect"] = ((south, west), (north, east))
+    except (KeyError, ValueError):
+        raise bad_request(
+            "date_range is '<ISO start>,<ISO end>'; rect_bl and rect_tr are 'lat,lng', both"
+        ) from None
+    return filters
+
+
+async def list_locations(request: Request) -> Response:
+    """Where the product's devices were, one device a row, paginated (`meta.devices_found`);
+    filtered as `fleet_locations`, by `date_range` and by the rectangle `rect_bl`-`rect_tr`."""
+    product, _ = product_of(request)
+    query = request.query_params
+    groups = [v for k, v in query.multi_items() if k.startswith("groups[")]
+    groups += [g for v in query.getlist("groups") for g in v.split(",") if g]
+    rows = cloud(request).device_locations(
+        product,
+        device_id=query.get("device_id") or None,
+        device_name=query.get("device_name") or None,
+        groups=groups,
+        **_location_filters(request),
+    )
+    page, per_page = paging(query, default=20)
+    meta = {**page_meta(page, per_page, len(rows)), "devices_found": len(rows)}
+    del meta["total"]
+    return json_response({"locations": page_of(rows, page, per_page), "meta": meta})
+
+
+async def get_device_locations(request: Request) -> Response:
+    """Where one device of the product was (404 for a device of no fix in the window)."""
+    product, _ = product_of(request)
+    device_id = request.path_params["device"]
+    rows = cloud(request).device_locations(
+        product, device_id=device_id, **_location_filters(request)
+    )
+    if not rows:
+        raise not_found("No locations found for this device")
+    return json_response(rows[0])
+
+
 # "release" comes before the "{version}" routes
 ROUTES = [
     Route("/v1/products", list_products, methods=["GET"]),
@@ -227,6 +285,8 @@ ROUTES = [
     Route("/v1/products/{product}/firmware/{version}", delete_firmware, methods=["DELETE"]),
     Route("/v1/products/{product}/firmware/{version}/binary", download_firmware, methods=["GET"]),
     Route("/v1/products/{product}/fleet_locations", fleet_locations, methods=["GET"]),
+    Route("/v1/products/{product}/locations", list_locations, methods=["GET"]),
+    Route("/v1/products/{product}/locations/{device}", get_device_locations, methods=["GET"]),
     *(
         Route(path, handler, methods=[method])
         for path in ("/v1/products/{product}/config", "/v1/products/{product}/config/{device}")

@@ -167,6 +167,65 @@ class TrackingMixin(StateBase):
             self.locations.append(fix)
             return fix
 
+    def device_locations(
+        self,
+        product: FakeProduct,
+        *,
+        device_id: str | None = None,
+        device_name: str | None = None,
+        groups: Iterable[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        rect: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Where each device of the product was (of `device_id`; whose name starts with
+        `device_name`; in one of `groups`), from the fixes taken from `since` to `until`
+        (included) inside `rect` (its bottom-left and top-right `(lat, lng)`), by device id:
+        one `Point` for one fix, a `LineString` of them in time order for several."""
+        wanted = set(groups)
+        with self.lock:
+            fixes: dict[str, list[LocationFix]] = {}
+            for fix in self.locations:
+                if (since is not None and fix.at < since) or (until is not None and fix.at > until):
+                    continue
+                if rect is not None:
+                    (south, west), (north, east) = rect
+                    if not (south <= fix.lat <= north and west <= fix.lng <= east):
+                        continue
+                fixes.setdefault(fix.device_id, []).append(fix)
+            rows = []
+            for key in sorted(fixes):
+                device = self.devices.get(key)
+                if device is None or device.product_id != product.id:
+                    continue
+                if device_id is not None and device.id != device_id.lower():
+                    continue
+                if device_name is not None and not device.name.startswith(device_name):
+                    continue
+                if wanted and not wanted & set(device.groups):
+                    continue
+                track = sorted(fixes[key], key=lambda fix: fix.at)
+                points = [[fix.lng, fix.lat] for fix in track]
+                geometry: dict[str, Any] = (
+                    {"type": "Point", "coordinates": points[0]}
+                    if len(points) == 1
+                    else {"type": "LineString", "coordinates": points}
+                )
+                rows.append(
+                    {
+                        "device_id": device.id,
+                        "product_id": product.id,
+                        "device_name": device.name,
+                        "groups": list(device.groups),
+                        "gps_lock": track[-1].gps_lock,
+                        "online": device.online,
+                        "last_heard": iso(device.last_heard or track[-1].at),
+                        "timestamps": [iso(fix.at) for fix in track],
+                        "geometry": geometry,
+                    }
+                )
+            return rows
+
     def latest_locations(
         self,
         product: FakeProduct,
