@@ -44,6 +44,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _trio_runs_of_bad_input_are_slow(items)
     if TEST_TRANSPORT == "httpx":
         return
     kept: list[pytest.Item] = []
@@ -62,6 +63,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _DESELECTED_TRIO = pytest.StashKey[int]()
+
+
+def _trio_runs_of_bad_input_are_slow(items: list[pytest.Item]) -> None:
+    """Mark `slow` the trio run of every bad-input row (`tests.unit._wire.BadInput`).
+
+    Those rows are more than half the suite, and each is refused before any I/O, by code that
+    does not touch the event loop: `-m "not slow"` (the quick loop) keeps their asyncio run,
+    the full suite runs both.
+    """
+    from tests.unit._wire import BadInput  # here: that module imports this one
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("anyio_backend") != "trio":
+            continue
+        if any(isinstance(value, BadInput) for value in callspec.params.values()):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

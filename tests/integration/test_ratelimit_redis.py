@@ -124,6 +124,7 @@ async def read_many(client: ParticleClient, device_id: str, name: str, calls: in
 
 
 @asyncio_only
+@pytest.mark.slow
 async def test_two_clients_sharing_a_key_never_exceed_the_budget_together(
     fleet: Fleet, budgets: list[RedisRateLimit]
 ) -> None:
@@ -146,6 +147,7 @@ async def test_two_clients_sharing_a_key_never_exceed_the_budget_together(
 
 
 @asyncio_only
+@pytest.mark.slow
 async def test_without_sharing_the_same_clients_would_exceed_it(fleet: Fleet) -> None:
     # the control of the test above: a budget per client lets through twice as much
     cloud = fleet.cloud
@@ -179,6 +181,7 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 @asyncio_only
+@pytest.mark.slow
 async def test_two_processes_sharing_a_key_never_exceed_the_budget_together(
     fleet: Fleet, redis_url: str, key: str
 ) -> None:
@@ -211,6 +214,7 @@ async def test_two_processes_sharing_a_key_never_exceed_the_budget_together(
 
 
 @asyncio_only
+@pytest.mark.slow
 async def test_a_429_one_client_gets_holds_the_other(
     fleet: Fleet, budgets: list[RedisRateLimit]
 ) -> None:
