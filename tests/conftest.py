@@ -60,9 +60,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
         config.stash[_DESELECTED_TRIO] = len(deselected)
+        worker_output = getattr(config, "workeroutput", None)  # a pytest-xdist worker
+        if worker_output is not None:
+            worker_output[_DESELECTED_TRIO_KEY] = len(deselected)
 
 
 _DESELECTED_TRIO = pytest.StashKey[int]()
+_DESELECTED_TRIO_KEY = "aioparticle_deselected_trio"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under pytest-xdist the workers collect, not the main process: take their count (every
+    worker collects, and deselects, the same tests)."""
+    count = getattr(node, "workeroutput", {}).get(_DESELECTED_TRIO_KEY, 0)
+    config = node.config
+    config.stash[_DESELECTED_TRIO] = max(config.stash.get(_DESELECTED_TRIO, 0), count)
 
 
 def _trio_runs_of_bad_input_are_slow(items: list[pytest.Item]) -> None:
