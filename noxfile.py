@@ -1,10 +1,10 @@
-"""Developer sessions: `nox -s lint typecheck tests` is what CI checks."""
+"""Developer sessions: `nox -s lint typecheck tests docs` is what CI checks."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
@@ -64,6 +64,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "src")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (any warning, broken link or reference fails it)."""
+    session.install("-e", ".[docs]")
+    site = f"{session.create_tmp()}/site"
+    session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python="3.11")

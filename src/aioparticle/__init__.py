@@ -43,6 +43,7 @@ from ._exceptions import (
 )
 from ._fleet import FleetProgress, FleetReport, FleetResult, FleetRun, FleetStatus
 from ._hub import EventHub, Subscription
+from ._logging import configure_from_env as _configure_logging
 from ._pagination import AsyncPaginator, Page, PageMeta
 from ._sse import MalformedFrame
 from ._stream import EventStream, Reconnect
@@ -385,6 +386,16 @@ __all__ = [
     "Webhooks",
     "__version__",
 ]
+
+# the public exceptions show as `aioparticle.NotFoundError` in tracebacks and reprs, not as
+# `aioparticle._exceptions.NotFoundError` (as httpx does); pickle finds them here too
+for _name in __all__:
+    _exported = globals()[_name]
+    if isinstance(_exported, type) and issubclass(_exported, BaseException):
+        _exported.__module__ = __name__
+del _name, _exported
+
+_configure_logging()  # AIOPARTICLE_LOG=debug|info
 
 
 def __getattr__(name: str) -> object:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import anyio
 import httpx
 
+from ._callbacks import checked_callback
 from ._exceptions import AuthenticationError, InvalidArgumentError, MfaRequiredError
 from ._parsing import parse_model
 from .models.auth import AccessToken
@@ -258,8 +259,10 @@ class PasswordLogin(_LoginProvider):
         expires_in: int | None = DEFAULT_EXPIRES_IN,
     ) -> None:
         password_form(username, password, expires_in)
-        if otp is not None and not callable(otp):
-            raise InvalidArgumentError("otp must be a callable returning the one-time code")
+        if otp is not None:
+            otp = checked_callback(
+                otp, "otp", args=0, takes="no argument and returning the one-time code"
+            )
         self._username = username
         self._password = password
         self._otp = otp
@@ -329,6 +332,10 @@ class TokenSource:
             raise InvalidArgumentError(
                 "auth must be ClientCredentials(...), PasswordLogin(...) or an async callable "
                 "returning an access token"
+            )
+        if not isinstance(provider, _LoginProvider):
+            checked_callback(
+                provider, "auth", args=0, takes="no argument and returning an access token"
             )
         self._provider = provider
         self._bearer: BearerAuth | None = None
@@ -412,4 +419,13 @@ class TokenSource:
         )
 
     def __repr__(self) -> str:
-        return f"TokenSource({self._provider!r})"
+        return f"TokenSource({provider_repr(self._provider)})"
+
+
+def provider_repr(provider: object) -> str:
+    """A token provider as a `repr` shows it: a login provider as itself, a function by its
+    name (not `<function ... at 0x...>`)."""
+    if isinstance(provider, _LoginProvider):
+        return repr(provider)
+    name = getattr(provider, "__qualname__", None) or type(provider).__qualname__
+    return f"<token provider {name}>"

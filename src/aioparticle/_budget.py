@@ -70,6 +70,12 @@ class StreamBudget:
         self._hold = 0.0
         self._lock = anyio.Lock()
 
+    def __repr__(self) -> str:
+        return (
+            f"<StreamBudget {self.open_streams}/{self.concurrent_limit} open, "
+            f"{len(self._opens)}/{self.open_limit} opens in {self.window:g}s>"
+        )
+
     def wait_time(self, now: float) -> float:
         """Seconds until one more open fits in the window (0 when it fits now)."""
         while self._opens and now - self._opens[0] >= self.window:

@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from . import _retry
-from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource
+from ._auth import ClientCredentials, PasswordLogin, TokenProvider, TokenSource, provider_repr
 from ._budget import RateLimit, RequestBudget
 from ._core import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -54,7 +54,7 @@ from .resources.webhooks import Webhooks
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-    from .types import FileInput
+    from .types import FileInput, ProgressCallback
 
 __all__ = [
     "API_URL",
@@ -392,7 +392,9 @@ class ParticleClient:
     def __repr__(self) -> str:
         core = self._core
         token = "'***'" if core.auth is not None else "None"
-        provider = f", auth={core.tokens.provider!r}" if core.tokens is not None else ""
+        provider = (
+            f", auth={provider_repr(core.tokens.provider)}" if core.tokens is not None else ""
+        )
         return (
             f"{type(self).__name__}(base_url={core.base_url!r}, access_token={token}{provider}, "
             f"timeout={core.timeout}, max_retries={core.max_retries}"
@@ -432,6 +434,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = ...,
+        progress: ProgressCallback | None = ...,
         model: type[M],
         **options: Unpack[RequestOptions],
     ) -> M: ...
@@ -443,6 +446,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = ...,
+        progress: ProgressCallback | None = ...,
         model: None = ...,
         **options: Unpack[RequestOptions],
     ) -> Any: ...
@@ -454,6 +458,7 @@ class ParticleClient:
         path: str,
         *,
         files: Mapping[str, FileInput] | None = None,
+        progress: ProgressCallback | None = None,
         model: type[M] | None = None,
         **options: Unpack[RequestOptions],
     ) -> M | Any:
@@ -464,7 +469,8 @@ class ParticleClient:
         `path` is relative to `base_url`; query values go in `params` (`None` values are
         dropped, booleans become `true`/`false`, sequences are comma-joined). Send a body with
         `json`, or `data` (a form) and/or `files` (multipart: part name to bytes, a path or a
-        binary file object; `data` then becomes text parts); `headers` adds headers. Returns
+        binary file object; `data` then becomes text parts; `progress(sent, total)` follows
+        their upload); `headers` adds headers. Returns
         the parsed JSON (`None` for HEAD and empty bodies), or an instance of `model`.
         `idempotent` overrides the method's default for retries (GET, HEAD, PUT and DELETE
         are retried on transient failures; POST and PATCH only if nothing was sent).
@@ -487,7 +493,9 @@ class ParticleClient:
         parse: Callable[[bytes], Any] = parse_json if model is None else parse_model(model)
         if method == "HEAD":
             parse = _none
-        return await self._core.request(method, checked, parse, parts=parts, **options)
+        return await self._core.request(
+            method, checked, parse, parts=parts, progress=progress, **options
+        )
 
 
 def _none(content: bytes) -> None:

@@ -20,7 +20,7 @@ import socket
 import ssl
 import sys
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, overload
@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from . import _retry
 from ._auth import BearerAuth, TokenSource, token_rejected
 from ._budget import RequestBudget, StreamBudget, has_own_limit
+from ._callbacks import call_maybe_async
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -49,7 +50,7 @@ from ._exceptions import (
     make_status_error,
     scrub,
 )
-from ._files import DownloadSink, open_parts
+from ._files import DownloadSink, checked_progress, open_parts
 from ._pagination import DEFAULT_MAX_PAGES
 from ._parsing import NotOkError, parse_status
 from ._paths import check_text, validate_request_path
@@ -71,6 +72,7 @@ __all__ = [
     "RequestOptions",
     "Shared",
     "SubClient",
+    "UploadProgress",
     "is_loopback",
     "spell_out_options",
 ]
@@ -187,6 +189,8 @@ class Call:
     max_retries: int | None = None
     #: values scrubbed from error messages besides the client's own secrets (a password)
     secrets: tuple[str, ...] = ()
+    #: `progress(sent, total)` of an upload, called as its body is sent
+    progress: ProgressCallback | None = None
 
 
 class _StreamLike(Protocol):
@@ -396,6 +400,8 @@ class Core:
                 headers=call.headers,
                 timeout=timeout,
             )
+            if call.progress is not None:  # each attempt reports its own body from 0
+                request.stream = UploadProgress(request, call.progress)
             failure: APIError
             retryable: bool
             retry_after: float | None = None
@@ -423,6 +429,8 @@ class Core:
                     raise TimeoutError
                 response = sent
                 status = response.status_code
+                if logger.isEnabledFor(logging.DEBUG):  # the path shown has no credential
+                    logger.debug("%s %s: %d", call.method, call.shown, status)
                 if 200 <= status < 300:
                     return await self._handle(call, response, handle)
                 failure = self.status_error(response, call.method, call.shown, call.secrets)
@@ -612,18 +620,24 @@ class Core:
         parts: Sequence[tuple[str, str, Any]] | None = None,
         auth: Auth = "token",
         secrets: tuple[str, ...] = (),
+        progress: ProgressCallback | None = None,
         **options: Unpack[RequestOptions],
     ) -> T:
         """Send a request to `path` (already validated) and parse its body with `parse`.
 
         `parts` are multipart file parts (`data` then travels as text parts); `auth="client"`
         adds the OAuth client pair to the form instead of sending the token; `secrets` (a
-        password, say) are scrubbed from error messages like the token is.
+        password, say) are scrubbed from error messages like the token is; `progress(sent,
+        total)` follows the upload of `parts`.
         """
         json = options.get("json")
         data = options.get("data")
         if json is not None and (data is not None or parts is not None):
             raise InvalidArgumentError("pass json= or data=/files=, not both")
+        if progress is not None:
+            if parts is None:
+                raise InvalidArgumentError("progress= follows a file upload: pass files too")
+            progress = checked_progress(progress)
         if auth == "client":
             data = {**(data or {}), "client_id": self.client_id}
             data["client_secret"] = self.client_secret
@@ -650,6 +664,7 @@ class Core:
                 files=files,
                 auth=auth == "token",
                 secrets=secrets,
+                progress=progress,
             )
             return await self.send(call, _BodyParser(self, call, parse))
         finally:
@@ -692,9 +707,9 @@ class Core:
             length = response.headers.get("content-length", "")
             encoded = response.headers.get("content-encoding", "identity")
             known = length.isdigit() and encoded.lower() == "identity"
-            sink.start(int(length) if known else None)
+            await sink.start(int(length) if known else None)
             async for chunk in response.aiter_bytes(_CHUNK_SIZE):
-                sink.write(chunk)
+                await sink.write(chunk)
 
         try:
             await self.send(call, receive)
@@ -733,6 +748,53 @@ class Core:
             )
         shown = f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
         return str(url), (url.path if on_origin else shown), on_origin
+
+
+#: An upload reports its progress at most once per this many bytes sent (and at its end).
+PROGRESS_STEP = _CHUNK_SIZE
+
+
+class UploadProgress(httpx.AsyncByteStream):
+    """A request body that reports `progress(sent, total)` as the transport takes it: once
+    with 0 when sending starts, then at most once per `PROGRESS_STEP` bytes, and once with
+    every byte when the whole body was handed over. `total` is the body's `Content-Length`
+    (the multipart framing and text fields included), or `None` when it is not known (a
+    stream of unknown size, sent chunked)."""
+
+    __slots__ = ("_progress", "_stream", "total")
+
+    def __init__(self, request: httpx.Request, progress: ProgressCallback) -> None:
+        self._stream = request.stream
+        self._progress = progress
+        length = request.headers.get("content-length", "")
+        self.total = int(length) if length.isdigit() else None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        progress, total = self._progress, self.total
+        await call_maybe_async(progress, 0, total)
+        sent = reported = 0
+        stream = self._stream
+        if isinstance(stream, httpx.AsyncByteStream):
+            chunks: AsyncIterator[bytes] = stream.__aiter__()
+        else:  # pragma: no cover - httpx gives an AsyncClient's uploads an async stream
+            chunks = _async_chunks(stream)
+        async for chunk in chunks:
+            yield chunk
+            sent += len(chunk)
+            if sent - reported >= PROGRESS_STEP:
+                reported = sent
+                await call_maybe_async(progress, sent, total)
+        if sent > reported:
+            await call_maybe_async(progress, sent, total)
+
+    async def aclose(self) -> None:
+        if isinstance(self._stream, httpx.AsyncByteStream):
+            await self._stream.aclose()
+
+
+async def _async_chunks(stream: httpx.SyncByteStream) -> AsyncIterator[bytes]:  # pragma: no cover
+    for chunk in stream:
+        yield chunk
 
 
 class _BodyParser:
@@ -991,6 +1053,9 @@ class SubClient(Generic[R]):
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attr = name
+
+    def __repr__(self) -> str:
+        return f"<SubClient .{self.attr}: {self.cls.__name__}>"
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> SubClient[R]: ...

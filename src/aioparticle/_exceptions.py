@@ -103,6 +103,19 @@ _SHOWN_VIOLATIONS = 3
 class ParticleError(Exception):
     """Base class of every exception aioparticle raises on purpose."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its args and attributes, not by calling __init__ again (most subclasses
+        # take keyword-only arguments that `args` does not hold): pickle, copy and deepcopy
+        # give back an equal error
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[ParticleError], args: tuple[Any, ...]) -> ParticleError:
+    """An error of `cls` with `args`, made without running its `__init__`."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
 
 class InvalidArgumentError(ParticleError, ValueError):
     """An argument was rejected before any request was sent."""

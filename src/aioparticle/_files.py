@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ._callbacks import call_maybe_async, checked_callback
 from ._exceptions import InvalidArgumentError
 from ._paths import check_text
 from .types import FileInput, ProgressCallback, SourceFiles, StrPath
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_SOURCE_FILES",
     "DownloadSink",
     "UploadPart",
+    "checked_progress",
     "file_part",
     "open_parts",
     "source_parts",
@@ -30,6 +32,15 @@ UploadPart = tuple[str, str, FileInput]
 MAX_SOURCE_FILES = 500
 #: Longest file name (or relative source path) sent as a part's file name.
 MAX_FILENAME_LENGTH = 255
+
+
+def checked_progress(progress: object, what: str = "progress") -> ProgressCallback | None:
+    """A transfer's `progress(done, total)` callback, checked before any I/O (`None` stays)."""
+    if progress is None:
+        return None
+    return checked_callback(
+        progress, what, args=2, takes="the bytes transferred so far and the total (or None)"
+    )
 
 
 def _check_input(value: object, what: str) -> FileInput:
@@ -137,8 +148,7 @@ class DownloadSink:
     __slots__ = ("_chunks", "_handle", "_progress", "_target", "_temp", "received", "total")
 
     def __init__(self, to: StrPath | None, progress: ProgressCallback | None) -> None:
-        if progress is not None and not callable(progress):
-            raise InvalidArgumentError("progress must be callable")
+        progress = checked_progress(progress)
         self._target: Path | None = None
         if to is not None:
             if not isinstance(to, (str, os.PathLike)) or not os.fspath(to):
@@ -156,7 +166,7 @@ class DownloadSink:
         self.received = 0
         self.total: int | None = None
 
-    def start(self, total: int | None) -> None:
+    async def start(self, total: int | None) -> None:
         """Begin (or begin again, after a retry) receiving a body of `total` bytes."""
         self.received = 0
         self.total = total
@@ -171,16 +181,16 @@ class DownloadSink:
                 self._handle.seek(0)
                 self._handle.truncate()
         if self._progress is not None:
-            self._progress(0, total)
+            await call_maybe_async(self._progress, 0, total)
 
-    def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes) -> None:
         if self._handle is not None:
             self._handle.write(chunk)
         else:
             self._chunks.append(chunk)
         self.received += len(chunk)
         if self._progress is not None:
-            self._progress(self.received, self.total)
+            await call_maybe_async(self._progress, self.received, self.total)
 
     def finish(self) -> bytes | Path:
         """The bytes, or the path the finished file was renamed to."""

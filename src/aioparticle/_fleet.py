@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._callbacks import checked_callback
 from ._exceptions import (
     AuthenticationError,
     ClientClosedError,
@@ -104,10 +105,16 @@ class FleetResult(Generic[T]):
     """
 
     device_id: str
+    """The id of the device the operation ran on."""
     status: FleetStatus
+    """`"ok"`, `"offline"`, `"not_found"` or `"error"`."""
     value: T | None = None
+    """What the operation returned, when `status` is `"ok"`; `None` otherwise."""
     error: Exception | None = None
+    """The exception the operation raised, when `status` is not `"ok"`; `None` otherwise."""
     device: Device | None = field(default=None, repr=False)
+    """The device as a `Device`, when the run was given `Device` objects (as a product listing
+    gives them); `None` otherwise."""
 
     @property
     def ok(self) -> bool:
@@ -131,16 +138,22 @@ class FleetProgress:
     """
 
     done: int = 0
+    """How many results were delivered so far."""
     total: int | None = None
+    """How many devices the run covers, when known; `None` until then."""
     ok: int = 0
+    """How many results so far succeeded."""
     offline: int = 0
+    """How many results so far found the device offline."""
     not_found: int = 0
+    """How many results so far found no such device."""
     failed: int = 0
+    """How many results so far failed in another way."""
 
 
-#: Called with the progress after each result is delivered (sync or async); what it raises
-#: ends the run and propagates from the `async for`.
-FleetProgressCallback = Callable[[FleetProgress], Union[Awaitable[None], None]]  # noqa: UP007
+#: Called with the progress (or with nothing) after each result is delivered (sync or async);
+#: what it raises ends the run and propagates from the `async for`.
+FleetProgressCallback = Union[Callable[[FleetProgress], object], Callable[[], object]]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,9 @@ class FleetReport(Generic[T]):
     """Every result of a finished run (in the order they completed) and the final counts."""
 
     results: list[FleetResult[T]]
+    """Every result, in the order they completed."""
     progress: FleetProgress
+    """The final counts."""
 
     @property
     def values(self) -> dict[str, T]:
@@ -164,6 +179,13 @@ class FleetReport(Generic[T]):
 
     def __iter__(self) -> Iterator[FleetResult[T]]:
         return iter(self.results)
+
+    def __repr__(self) -> str:
+        p = self.progress
+        return (
+            f"<FleetReport {len(self.results)} results: ok={p.ok} offline={p.offline} "
+            f"not_found={p.not_found} failed={p.failed}>"
+        )
 
 
 _COUNTERS: dict[FleetStatus, str] = {
@@ -271,7 +293,13 @@ class FleetRun(Generic[T]):
         self._checked = checked
         self._concurrency = concurrency
         self._buffer = buffer
-        self._on_progress = on_progress
+        self._on_progress = (
+            None
+            if on_progress is None
+            else checked_callback(
+                on_progress, "on_progress", args=1, takes="a FleetProgress", may_omit=True
+            )
+        )
         self._catch = catch
         self._counts: dict[str, int] = dict.fromkeys(_COUNTERS.values(), 0)
         self._done = 0
@@ -432,7 +460,14 @@ class FleetRun(Generic[T]):
             self.in_flight += 1
             result: FleetResult[T]
             try:
-                value = await self._operation(device_id)
+                outcome = self._operation(device_id)
+                if not inspect.isawaitable(outcome):  # ends the run, as a bad argument does
+                    raise InvalidArgumentError(
+                        "operation must return an awaitable (be an async function, or return "
+                        f"a call such as client.devices.ping(device_id)), got "
+                        f"{type(outcome).__name__}"
+                    )
+                value = await outcome
             except Exception as exc:
                 error = exc
                 status: FleetStatus | None = None

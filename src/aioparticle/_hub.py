@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
+from ._callbacks import checked_callback
 from ._exceptions import InvalidArgumentError
 from ._stream import DEFAULT_BUFFER, EventStream, exit_task_group, receive_ready
 from .models.events import Event
@@ -29,13 +31,18 @@ class Subscription:
     def __init__(
         self,
         hub: EventHub,
-        accepts: Callable[[Event], bool],
+        accepts: Callable[[Event], bool | Awaitable[bool]],
         buffer: int,
         overflow: Literal["wait", "drop_oldest"],
+        *,
+        label: str = "",
     ) -> None:
         self._hub = hub
         self._accepts = accepts
         self._overflow = overflow
+        self._label = label
+        self._closed = False
+        self._ended = False
         self._send, self._receive = anyio.create_memory_object_stream[Event](buffer)
         self._failure: Exception | None = None
         self._without_yield = 0
@@ -47,6 +54,8 @@ class Subscription:
     async def _offer(self, event: Event) -> None:
         try:
             accepted = self._accepts(event)
+            if accepted is not True and accepted is not False and inspect.isawaitable(accepted):
+                accepted = await accepted  # an async `where`
         except Exception:
             logger.exception(
                 "a subscription filter of event stream %s raised; the event is not delivered "
@@ -75,7 +84,16 @@ class Subscription:
 
     def _end(self, failure: Exception | None) -> None:
         self._failure = failure
+        self._ended = True
         self._send.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("ended" if self._ended else "open")
+        label = f" {self._label}" if self._label else ""
+        return (
+            f"<Subscription{label} {state} received={self.events_received} "
+            f"dropped={self.dropped} on {self._hub.stream.path}>"
+        )
 
     async def __aenter__(self) -> Self:
         return self
@@ -90,6 +108,7 @@ class Subscription:
 
     def close(self) -> None:
         """Stop receiving; the hub forgets this subscriber."""
+        self._closed = True
         self._hub._subscriptions.discard(self)
         self._receive.close()
         self._send.close()
@@ -141,31 +160,58 @@ class EventHub:
         self._done = False
         self._failure: Exception | None = None
 
+    def __repr__(self) -> str:
+        state = "ended" if self._done else ("open" if self._task_group is not None else "idle")
+        return (
+            f"<EventHub {self.stream.path} {state} subscribers={len(self._subscriptions)} "
+            f"events={self.stream.events_received}>"
+        )
+
     def subscribe(
         self,
         *,
         prefix: str | None = None,
         device: str | None = None,
-        where: Callable[[Event], bool] | None = None,
+        where: Callable[[Event], bool | Awaitable[bool]] | None = None,
         buffer: int | None = None,
         overflow: Literal["wait", "drop_oldest"] = "wait",
     ) -> Subscription:
         """A new subscriber receiving events whose name starts with `prefix`, from `device`
-        (an id), and for which `where(event)` is true (each filter optional)."""
+        (an id), and for which `where(event)` is true (each filter optional).
+
+        `where` takes the `Event` and returns a bool; it may be a plain function or a
+        coroutine function. One that raises skips that event for this subscriber only (the
+        exception is logged on the `aioparticle.events` logger)."""
         if overflow not in ("wait", "drop_oldest"):
             raise InvalidArgumentError("overflow must be 'wait' or 'drop_oldest'")
         size = self._buffer if buffer is None else buffer
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise InvalidArgumentError("buffer must be an int >= 1")
+        if prefix is not None and not isinstance(prefix, str):
+            raise InvalidArgumentError(f"prefix must be a str, got {type(prefix).__name__}")
+        if device is not None and not isinstance(device, str):
+            raise InvalidArgumentError(f"device must be a str, got {type(device).__name__}")
+        test = (
+            None
+            if where is None
+            else checked_callback(where, "where", args=1, takes="an Event (returning a bool)")
+        )
 
-        def accepts(event: Event) -> bool:
-            return (
-                (prefix is None or event.name.startswith(prefix))
-                and (device is None or event.device_id == device)
-                and (where is None or where(event))
-            )
+        def accepts(event: Event) -> bool | Awaitable[bool]:
+            if prefix is not None and not event.name.startswith(prefix):
+                return False
+            if device is not None and event.device_id != device:
+                return False
+            return True if test is None else test(event)
 
-        subscription = Subscription(self, accepts, size, overflow)
+        label = " ".join(
+            f"{name}={value!r}"
+            for name, value in (("prefix", prefix), ("device", device))
+            if value is not None
+        )
+        if where is not None:
+            label = f"{label} where={getattr(where, '__qualname__', type(where).__name__)}"
+        subscription = Subscription(self, accepts, size, overflow, label=label.strip())
         if self._done:
             subscription._end(self._failure)
         else:

@@ -62,10 +62,15 @@ class PageMeta(ParticleModel):
     """Pagination metadata the cloud sends next to a page of items."""
 
     page: int | None = None
+    """The number of this page (from 1)."""
     per_page: int | None = None
+    """How many items a page holds."""
     total_pages: int | None = None
+    """How many pages the listing has."""
     total: int | None = None
+    """How many items the listing has, when the cloud says."""
     has_more: bool | None = None
+    """Whether more items follow (listings that move by time window)."""
 
 
 class Page(Generic[T]):
@@ -153,7 +158,7 @@ class AsyncPaginator(Generic[T]):
     are reached, so breaking out of the loop stops further requests.
     """
 
-    __slots__ = ("_after", "_max_pages", "_start")
+    __slots__ = ("_after", "_label", "_max_pages", "_start")
 
     def __init__(
         self,
@@ -161,15 +166,22 @@ class AsyncPaginator(Generic[T]):
         *,
         first_page: int | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
+        label: str = "",
     ) -> None:
         """Walk a listing by page number: `fetch(number)` fetches one page (`None`: the first
-        page, with no page number sent), starting from `first_page`."""
-        self._walk(partial(fetch, first_page), partial(_next_numbered, fetch), max_pages)
+        page, with no page number sent), starting from `first_page`. `label` names the
+        listing in the `repr` (`"GET /v1/devices"`)."""
+        self._walk(partial(fetch, first_page), partial(_next_numbered, fetch), max_pages, label)
 
-    def _walk(self, start: _Step[T], after: _After[T], max_pages: int) -> None:
+    def _walk(self, start: _Step[T], after: _After[T], max_pages: int, label: str) -> None:
         self._start = start
         self._after = after
         self._max_pages = max_pages
+        self._label = label
+
+    def __repr__(self) -> str:
+        label = f" {self._label}" if self._label else ""
+        return f"<AsyncPaginator{label}>"
 
     @classmethod
     def by_query(
@@ -178,12 +190,15 @@ class AsyncPaginator(Generic[T]):
         query: Mapping[str, QueryValue],
         *,
         max_pages: int = DEFAULT_MAX_PAGES,
+        label: str = "",
     ) -> AsyncPaginator[T]:
         """Walk a listing that moves by changing its query: `fetch(query, number)` fetches the
         `number`-th page of the walk with `query`, starting from `query`; each page names the
         query of the next in `Page.next_query`."""
         paginator = cls.__new__(cls)
-        paginator._walk(partial(fetch, dict(query), 1), partial(_next_by_query, fetch), max_pages)
+        paginator._walk(
+            partial(fetch, dict(query), 1), partial(_next_by_query, fetch), max_pages, label
+        )
         return paginator
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
@@ -192,10 +207,10 @@ class AsyncPaginator(Generic[T]):
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate over pages, fetching each when it is reached. A walk stops at the first
         empty page and raises `PageLimitError` past the client's `max_pages`."""
-        return _PageIterator(self._start, self._after, self._max_pages)
+        return _PageIterator(self._start, self._after, self._max_pages, self._label)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _ItemIterator(_PageIterator(self._start, self._after, self._max_pages))
+        return _ItemIterator(_PageIterator(self._start, self._after, self._max_pages, self._label))
 
 
 def _next_numbered(
@@ -218,13 +233,17 @@ def _next_by_query(
 
 
 class _PageIterator(AsyncIterator[Page[T]]):
-    __slots__ = ("_after", "_fetched", "_max_pages", "_step")
+    __slots__ = ("_after", "_fetched", "_label", "_max_pages", "_step")
 
-    def __init__(self, start: _Step[T], after: _After[T], max_pages: int) -> None:
+    def __init__(self, start: _Step[T], after: _After[T], max_pages: int, label: str) -> None:
         self._step: _Step[T] | None = start
         self._after = after
         self._fetched = 0
         self._max_pages = max_pages
+        self._label = label
+
+    def __repr__(self) -> str:
+        return f"<pages of{_shown(self._label)} fetched={self._fetched}{_done(self._step)}>"
 
     async def __anext__(self) -> Page[T]:
         if self._step is None:
@@ -244,12 +263,26 @@ class _ItemIterator(AsyncIterator[T]):
         self._pages = pages
         self._items: Iterator[T] = iter(())
 
+    def __repr__(self) -> str:
+        pages = self._pages
+        return (
+            f"<items of{_shown(pages._label)} pages_fetched={pages._fetched}{_done(pages._step)}>"
+        )
+
     async def __anext__(self) -> T:
         while True:
             for item in self._items:
                 return item
             page = await self._pages.__anext__()
             self._items = iter(page.items)
+
+
+def _shown(label: str) -> str:
+    return f" {label}" if label else " a listing"
+
+
+def _done(step: object) -> str:
+    return " done" if step is None else ""
 
 
 #: What a page parser returns: the items and the metadata, if the cloud sent any (a parser
@@ -345,7 +378,22 @@ def paginate(
             previous = items
         return Page(items, meta=meta, number=number, per_page=size, extra=_extra_of(parsed))
 
-    return AsyncPaginator(fetch, first_page=page, max_pages=max_pages)
+    return AsyncPaginator(
+        fetch, first_page=page, max_pages=max_pages, label=_label(path, query, size_param)
+    )
+
+
+def _label(path: str, query: Mapping[str, object], size_param: str = "") -> str:
+    """How a paginator shows its listing: the route, its page size and the names of the
+    filters sent (not their values)."""
+    label = f"GET {path}"
+    size = query.get(size_param) if size_param else None
+    if size is not None:
+        label += f" {size_param}={size}"
+    filters = sorted(k for k in query if k != size_param)
+    if filters:
+        label += f" filtered by {', '.join(filters)}"
+    return label
 
 
 #: Given the query a page was fetched with and its items, the query of the next request (or
@@ -381,4 +429,6 @@ def paginate_by_query(
                 following = dict(candidate)
         return Page(items, meta=meta, number=number, next_query=following, by_query=True)
 
-    return AsyncPaginator.by_query(fetch, query, max_pages=max_pages)
+    return AsyncPaginator.by_query(
+        fetch, query, max_pages=max_pages, label=f"{_label(path, query)}, by query"
+    )

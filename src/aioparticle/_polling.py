@@ -6,11 +6,12 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, Union
 
 import anyio
 
 from . import _retry
+from ._callbacks import checked_callback
 from ._exceptions import InvalidArgumentError, PollTimeoutError
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_DEADLINE", "ProgressCallback", "poll_until"]
@@ -24,8 +25,9 @@ DEFAULT_POLL_DEADLINE = 300.0
 #: The longest interval and deadline accepted: a day.
 _MAX_SECONDS = 86_400.0
 
-#: Called with every state polled (sync or async); what it raises ends the wait.
-ProgressCallback = Callable[[T], "Awaitable[None] | None"]
+#: Called with every state polled, or with nothing (sync or async); what it raises ends the
+#: wait.
+ProgressCallback = Union[Callable[[T], object], Callable[[], object]]  # noqa: UP007
 
 
 def _seconds(value: object, what: str) -> float:
@@ -58,14 +60,17 @@ async def poll_until(
     suggestion, kept within [interval/4, 4*interval]), for at most `deadline` seconds and at
     most `deadline / interval + 1` polls, then raises `PollTimeoutError` carrying the last
     state.
-    `on_progress(state)` (sync or async) sees every state fetched, the final one included.
+    `on_progress(state)` (sync or async; it may also take no argument) sees every state
+    fetched, the final one included; what it raises propagates.
     Cancellation (a cancel scope, a task group) stops the wait at once; errors of `fetch`
     propagate unchanged.
     """
     interval = _seconds(interval, "interval")
     deadline = _seconds(deadline, "deadline")
-    if on_progress is not None and not callable(on_progress):
-        raise InvalidArgumentError("on_progress must be a callable taking the state polled")
+    if on_progress is not None:
+        on_progress = checked_callback(
+            on_progress, "on_progress", args=1, takes="the state polled", may_omit=True
+        )
     max_polls = int(deadline / interval) + 1
     ends_at = anyio.current_time() + deadline
     polls = 0

@@ -35,8 +35,19 @@ class MalformedFrame:
     """A frame that could not become an `Event` (bad JSON, oversized): skipped, reported."""
 
     name: str | None
+    """The frame's event name; `None` for a frame dropped for its size."""
     data: str
+    """The frame's `data:` text; empty for a frame dropped for its size."""
     reason: str
+    """Why the frame was skipped: the parse error (cut to 200 characters) or the size limit it
+    went over."""
+
+    def __repr__(self) -> str:
+        data = self.data if len(self.data) <= 60 else f"{self.data[:60]}..."
+        return (
+            f"MalformedFrame(name={self.name!r}, data={data!r} ({len(self.data)} chars), "
+            f"reason={self.reason!r})"
+        )
 
 
 #: One parsed frame: (event name, data).

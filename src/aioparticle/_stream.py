@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import time
@@ -10,7 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import anyio
 import anyio.lowlevel
@@ -20,6 +21,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 
 from . import _retry
 from ._budget import RATE_LIMIT_PENALTY
+from ._callbacks import checked_callback
 from ._core import Call
 from ._exceptions import (
     APIConnectionError,
@@ -53,7 +55,9 @@ __all__ = [
     "RECONNECT_BASE",
     "RECONNECT_CAP",
     "EventStream",
+    "MalformedCallback",
     "Reconnect",
+    "ReconnectCallback",
 ]
 
 logger = logging.getLogger("aioparticle.events")
@@ -81,11 +85,23 @@ class Reconnect:
     """Passed to `on_reconnect` each time a stream is re-established.
 
     Particle cannot replay what was published while the stream was down: use this to resync.
+    `attempt` counts the reconnects of the stream so far (1 for the first), `reason` says why
+    the connection was lost, `downtime` is the seconds it was down.
     """
 
     attempt: int
+    """How many times the stream has been re-established so far, this time included (1 for the
+    first)."""
     reason: str
+    """Why the connection was lost, as a short text."""
     downtime: float
+    """Seconds between losing the connection and re-establishing it."""
+
+
+#: `on_reconnect(reconnect)`, or `on_reconnect()`: a plain function or a coroutine function.
+ReconnectCallback = Union[Callable[[Reconnect], object], Callable[[], object]]  # noqa: UP007
+#: `on_malformed(frame)`, or `on_malformed()`: a plain function or a coroutine function.
+MalformedCallback = Union[Callable[[MalformedFrame], object], Callable[[], object]]  # noqa: UP007
 
 
 class EventStream:
@@ -102,6 +118,13 @@ class EventStream:
     Particle cannot replay events, so events the server sends while the consumer lags are not
     lost: they wait in the socket buffers. Frames become `Event`s in the consumer's task, as it
     takes them.
+
+    Callbacks: `on_reconnect(reconnect)` receives a `Reconnect` after each reconnect, and
+    `on_malformed(frame)` a `MalformedFrame` for each frame skipped; either may also take no
+    argument at all, and may be a plain function or a coroutine function (awaited in the
+    reading task). Anything else is refused with `InvalidArgumentError` when the stream is
+    made. A callback that raises does not end the stream: the exception is logged, with its
+    traceback, on the `aioparticle.events` logger and the stream goes on.
     """
 
     def __init__(
@@ -113,8 +136,8 @@ class EventStream:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         dedupe: int = 0,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> None:
         self._core = core
@@ -122,8 +145,20 @@ class EventStream:
         self.reconnect = reconnect
         self.idle_timeout = idle_timeout
         self._parser = SSEParser(max_frame_bytes)
-        self._on_reconnect = on_reconnect
-        self._on_malformed = on_malformed
+        self._on_reconnect = (
+            None
+            if on_reconnect is None
+            else checked_callback(
+                on_reconnect, "on_reconnect", args=1, takes="a Reconnect", may_omit=True
+            )
+        )
+        self._on_malformed = (
+            None
+            if on_malformed is None
+            else checked_callback(
+                on_malformed, "on_malformed", args=1, takes="a MalformedFrame", may_omit=True
+            )
+        )
         self._seen: OrderedDict[tuple[str, str], None] | None = (
             OrderedDict() if dedupe > 0 else None
         )
@@ -169,7 +204,8 @@ class EventStream:
 
     def __del__(self) -> None:
         # like an unclosed file or socket: the connection is only released by the collector
-        if self._response is not None and not self._closed:
+        # (a stream whose constructor refused an argument has no `_response`)
+        if getattr(self, "_response", None) is not None and not self._closed:
             warnings.warn(
                 f"unclosed event stream {self.path}: use `async with` or call aclose()",
                 ResourceWarning,
@@ -574,11 +610,12 @@ class EventStream:
 async def run_callback(
     callback: Callable[[Any], Awaitable[None] | None], arg: object, name: str, path: str
 ) -> None:
-    """Call a user callback (plain or async). Its exception is logged with its traceback and
-    goes no further: a callback's bug never ends the stream. Cancellation passes untouched."""
+    """Call a user callback (plain or async: what it returns is awaited only when awaitable).
+    Its exception is logged with its traceback and goes no further: a callback's bug never ends
+    the stream. Cancellation passes untouched."""
     try:
         result = callback(arg)
-        if result is not None:
+        if inspect.isawaitable(result):
             await result
     except Exception:
         logger.exception("%s callback of event stream %s raised; the stream goes on", name, path)

@@ -41,6 +41,9 @@ StrPath: TypeAlias = Union[str, "os.PathLike[str]"]
 #: `"src/app.ino"`) mapped to contents, or a sequence of paths sent under their base names.
 SourceFiles: TypeAlias = Union[Mapping[str, FileInput], Sequence[StrPath]]  # noqa: UP007
 
-#: Called as a download progresses with the bytes received so far and the expected total
-#: (`None` when the server did not say).
+#: Called as a download or an upload progresses, as `progress(done, total)`: the bytes
+#: received (or sent) so far and the expected total (`None` when it is not known). A plain
+#: function or a coroutine function (awaited); called once with 0 when the transfer starts,
+#: at most once per 64 KiB after that, and once with every byte at the end (a retried transfer
+#: starts again from 0). What it raises ends the transfer and propagates from the call.
 ProgressCallback: TypeAlias = Callable[[int, Union[int, None]], object]  # noqa: UP007

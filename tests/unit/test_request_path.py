@@ -127,6 +127,7 @@ def test_request_signature_names_every_option() -> None:
         "headers",
         "idempotent",
         "files",
+        "progress",
         "model",
     ]
     assert all(

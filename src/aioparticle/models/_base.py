@@ -27,4 +27,5 @@ class ParticleModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        use_attribute_docstrings=True,
     )

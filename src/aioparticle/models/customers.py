@@ -16,9 +16,13 @@ class Customer(ParticleModel):
     ids). `username` is the customer's e-mail address."""
 
     id: str
+    """The customer's id (a number on the wire is read as text)."""
     username: str | None = None
+    """The customer's e-mail address."""
     full_name: str | None = None
+    """The customer's full name, when the cloud has one."""
     devices: list[str] = Field(default_factory=list)
+    """The ids of the devices the customer owns (a `null` on the wire reads as empty)."""
 
     @field_validator("id", mode="before")
     @classmethod

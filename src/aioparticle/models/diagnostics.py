@@ -47,18 +47,24 @@ class VitalsCellGlobalIdentity(ParticleModel):
     """The cell a cellular device is attached to."""
 
     mobile_country_code: Reading = None
-    #: a string on the wire (it may start with 0)
+    """The mobile country code (MCC) of the cell."""
     mobile_network_code: Reading = None
+    """The mobile network code (MNC) of the cell: a string on the wire (it may start with 0)."""
     location_area_code: Reading = None
+    """The location area code (LAC) of the cell."""
     cell_id: Reading = None
+    """The id of the cell."""
 
 
 class VitalsCellular(ParticleModel):
     """The cellular radio: access technology, operator and cell."""
 
     radio_access_technology: Reading = None
+    """The radio access technology in use, as the device reports it."""
     operator: Reading = None
+    """The cellular operator, as the device reports it."""
     cell_global_identity: VitalsCellGlobalIdentity | None = None
+    """The cell the device is attached to."""
 
 
 class VitalsSignal(ParticleModel):
@@ -66,134 +72,183 @@ class VitalsSignal(ParticleModel):
     (`strengthv`, `qualityv`) with their units and types."""
 
     at: Reading = None
+    """The access technology the signal values are for, as the device reports it."""
     strength: Reading = None
+    """The signal strength, as a percentage."""
     strength_units: Reading = None
+    """The unit of `strength`, as the device reports it."""
     strengthv: Reading = None
+    """The raw signal strength value."""
     strengthv_units: Reading = None
+    """The unit of `strengthv`, as the device reports it."""
     strengthv_type: Reading = None
+    """The kind of measurement `strengthv` is, as the device reports it."""
     quality: Reading = None
+    """The signal quality, as a percentage."""
     quality_units: Reading = None
+    """The unit of `quality`, as the device reports it."""
     qualityv: Reading = None
+    """The raw signal quality value."""
     qualityv_units: Reading = None
+    """The unit of `qualityv`, as the device reports it."""
     qualityv_type: Reading = None
+    """The kind of measurement `qualityv` is, as the device reports it."""
 
 
 class VitalsConnection(ParticleModel):
     """A connection's state and its history since boot."""
 
     status: Reading = None
+    """The connection's current status, as the device reports it."""
     error: Reading = None
+    """The connection's last error code, as the device reports it."""
     disconnects: Reading = None
+    """How many times the connection dropped since boot."""
     attempts: Reading = None
+    """How many connection attempts were made since boot."""
     disconnect_reason: Reading = None
+    """Why the connection last dropped, as the device reports it."""
 
 
 class VitalsNetwork(ParticleModel):
     """The device's network: cellular radio, signal and connection."""
 
     cellular: VitalsCellular | None = None
+    """The cellular radio (cellular devices)."""
     signal: VitalsSignal | None = None
+    """The network signal's strength and quality."""
     connection: VitalsConnection | None = None
+    """The network connection's state and history."""
 
 
 class VitalsCoap(ParticleModel):
     """CoAP message counts and the round-trip time (milliseconds)."""
 
     transmit: Reading = None
+    """How many CoAP messages the device sent."""
     retransmit: Reading = None
+    """How many CoAP messages the device sent again."""
     unack: Reading = None
+    """How many CoAP messages were not acknowledged."""
     round_trip: Reading = None
+    """The CoAP round-trip time, in milliseconds."""
 
 
 class VitalsPublish(ParticleModel):
     """Events the device could not publish because of the rate limit."""
 
     rate_limited: Reading = None
+    """How many events the device could not publish because of the rate limit."""
 
 
 class VitalsCloud(ParticleModel):
     """The device's cloud connection, as the device sees it."""
 
     connection: VitalsConnection | None = None
+    """The cloud connection's state and history."""
     coap: VitalsCoap | None = None
+    """The CoAP message counts and round-trip time."""
     publish: VitalsPublish | None = None
+    """The events the device could not publish."""
 
 
 class VitalsBattery(ParticleModel):
     """Battery charge (percent) and state (`charging`, `discharging`, ...)."""
 
     charge: Reading = None
+    """The battery charge, in percent."""
     state: Reading = None
+    """The battery state (`charging`, `discharging`, ...)."""
 
 
 class VitalsPower(ParticleModel):
     """Power source and battery."""
 
     battery: VitalsBattery | None = None
+    """The battery's charge and state."""
     source: Reading = None
+    """The power source, as the device reports it."""
 
 
 class VitalsMemory(ParticleModel):
     """RAM used and total, in bytes."""
 
     used: Reading = None
+    """The RAM in use, in bytes."""
     total: Reading = None
+    """The total RAM, in bytes."""
 
 
 class VitalsSystem(ParticleModel):
     """Uptime (seconds) and memory."""
 
     uptime: Reading = None
+    """Seconds since the device booted."""
     memory: VitalsMemory | None = None
+    """RAM used and total."""
 
 
 class VitalsDevice(ParticleModel):
     """What the device reports about itself."""
 
     network: VitalsNetwork | None = None
+    """The device's network: cellular radio, signal and connection."""
     cloud: VitalsCloud | None = None
+    """The device's cloud connection, as the device sees it."""
     power: VitalsPower | None = None
+    """The device's power source and battery."""
     system: VitalsSystem | None = None
+    """The device's uptime and memory."""
 
 
 class VitalsServiceDevice(ParticleModel):
     """The device as the cloud sees it (`status`: `ok`, ...)."""
 
     status: Reading = None
+    """The device's status as the cloud sees it (such as `ok`)."""
 
 
 class VitalsServicePublish(ParticleModel):
     """Events the cloud sent to the device."""
 
     sent: Reading = None
+    """How many events the cloud sent to the device."""
 
 
 class VitalsServiceCloud(ParticleModel):
     """The cloud session: uptime and events sent."""
 
     uptime: Reading = None
+    """The cloud session's uptime, as the cloud reports it."""
     publish: VitalsServicePublish | None = None
+    """The events the cloud sent to the device."""
 
 
 class VitalsServiceCoap(ParticleModel):
     """The cloud's CoAP round-trip time (milliseconds)."""
 
     round_trip: Reading = None
+    """The cloud's CoAP round-trip time to the device, in milliseconds."""
 
 
 class VitalsService(ParticleModel):
     """What the cloud reports about the device."""
 
     device: VitalsServiceDevice | None = None
+    """The device as the cloud sees it."""
     cloud: VitalsServiceCloud | None = None
+    """The device's cloud session, as the cloud sees it."""
     coap: VitalsServiceCoap | None = None
+    """The cloud's CoAP round-trip time."""
 
 
 class DeviceVitals(ParticleModel):
     """A vitals report: the device's side (`device`) and the cloud's side (`service`)."""
 
     device: VitalsDevice | None = None
+    """What the device reports about itself; `None` when the report has no device side."""
     service: VitalsService | None = None
+    """What the cloud reports about the device; `None` when the report has no cloud side."""
 
 
 class DeviceVitalsRecord(ParticleModel):
@@ -204,10 +259,14 @@ class DeviceVitalsRecord(ParticleModel):
     """
 
     updated_at: UTCDateTime | None = None
+    """When the cloud stored the report (UTC)."""
     device_id: str | None = Field(default=None, alias="deviceID")
+    """The id of the device the report is about (`deviceID` on the wire)."""
     payload: DeviceVitals = Field(default_factory=DeviceVitals)
-    #: the payload as sent, when it was text that is not a JSON object
+    """The vitals report itself (empty when the cloud sent none, or text that is not a JSON
+    object)."""
     raw_payload: str | None = None
+    """The payload as sent, when it was text that is not a JSON object; `None` otherwise."""
 
     @model_validator(mode="before")
     @classmethod

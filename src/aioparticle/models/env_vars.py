@@ -26,11 +26,12 @@ class EnvVar(ParticleModel):
     """One variable of a scope: its value and, for an inherited one, the scope it comes from."""
 
     value: str | None = None
-    #: where an inherited value is set: `"Owner"` (the organization or the sandbox),
-    #: `"Product"` or `"Device"`; `None` for the scope's own values
+    """The variable's value."""
     from_: str | None = Field(default=None, alias="from")
-    #: who may read the value (`["Device"]`), when the cloud says
+    """Where an inherited value is set: `"Owner"` (the organization or the sandbox), `"Product"`
+    or `"Device"`; `None` for the scope's own values (`from` on the wire)."""
     access: list[str] = Field(default_factory=list)
+    """Who may read the value (such as `["Device"]`), when the cloud says."""
 
 
 class EnvVarsLatest(ParticleModel):
@@ -38,30 +39,42 @@ class EnvVarsLatest(ParticleModel):
     (an organization or the sandbox, then a product), by name."""
 
     own: dict[str, EnvVar] = Field(default_factory=dict)
+    """The variables set on this scope itself, by name."""
     inherited: dict[str, EnvVar] = Field(default_factory=dict)
+    """The variables inherited from the scopes above (an organization or the sandbox, then a
+    product), by name."""
     created_at: UTCDateTime | None = None
+    """When the values were first set (UTC)."""
     updated_at: UTCDateTime | None = None
-    #: the ids of the users who first set and last changed the values
+    """When the values last changed (UTC)."""
     created_by: str | None = None
+    """The id of the user who first set the values."""
     updated_by: str | None = None
+    """The id of the user who last changed the values."""
 
 
 class EnvVarsSnapshot(ParticleModel):
     """The values as they were last rolled out, when and by whom."""
 
     own: dict[str, EnvVar] = Field(default_factory=dict)
+    """The scope's own variables as last rolled out, by name."""
     inherited: dict[str, EnvVar] = Field(default_factory=dict)
+    """The inherited variables as last rolled out, by name."""
     rollout_at: UTCDateTime | None = None
+    """When the values were rolled out (UTC)."""
     rollout_by: str | None = None
+    """Who rolled the values out, as the cloud names them."""
 
 
 class EnvVarsOnDevice(ParticleModel):
     """What a device last reported having: the merged values, by name."""
 
     rendered: dict[str, str] = Field(default_factory=dict)
+    """The merged values the device last reported having, by name."""
     last_reported_at: UTCDateTime | None = None
-    #: the values of a device in development mode, in the shape the cloud sends
+    """When the device last reported its values (UTC)."""
     development_env: Any = None
+    """The values of a device in development mode, in the shape the cloud sends."""
 
 
 class EnvVars(ParticleModel):
@@ -76,8 +89,11 @@ class EnvVars(ParticleModel):
     latest: EnvVarsLatest = Field(
         default_factory=EnvVarsLatest, validation_alias=AliasChoices("latest", "env")
     )
+    """The scope's values as they are now (`latest`, or `env`, on the wire)."""
     last_snapshot: EnvVarsSnapshot | None = None
+    """The values last rolled out; `None` before the first rollout."""
     on_device: EnvVarsOnDevice | None = None
+    """What a device last reported having (device scope); `None` until it has reported."""
 
 
 class RenderedEnvVars(ParticleModel):
@@ -85,9 +101,13 @@ class RenderedEnvVars(ParticleModel):
     scope's own value wins over an inherited one."""
 
     env: dict[str, str] = Field(default_factory=dict)
+    """The merged values, name → value (a scope's own value wins over an inherited one)."""
     last_updated_at: UTCDateTime | None = None
+    """When the values last changed (UTC)."""
     rollout_at: UTCDateTime | None = None
+    """When the values were last rolled out (UTC); `None` before the first rollout."""
     rollout_by: str | None = None
+    """Who last rolled the values out, as the cloud names them."""
 
 
 class EnvVarChange(ParticleModel):
@@ -95,16 +115,22 @@ class EnvVarChange(ParticleModel):
     `before` is absent for an added variable, `after` for a removed one."""
 
     op: Literal["Added", "Changed", "Removed"] | str
+    """The kind of change: `"Added"`, `"Changed"` or `"Removed"`."""
     key: str
+    """The variable's name."""
     before: str | None = None
+    """The value before the rollout; `None` for an added variable."""
     after: str | None = None
+    """The value after the rollout; `None` for a removed variable."""
 
 
 class EnvVarsDiff(ParticleModel):
     """The changes a rollout would make, and the values it would leave as they are."""
 
     changes: list[EnvVarChange] = Field(default_factory=list)
+    """The changes the rollout would make, one per variable."""
     unchanged: dict[str, str] = Field(default_factory=dict)
+    """The values the rollout would leave as they are, by name."""
 
     @property
     def added(self) -> dict[str, str | None]:
@@ -127,18 +153,24 @@ class EnvVarsRolloutReview(ParticleModel):
     device that reported its values, against what it has (`from_device`)."""
 
     from_snapshot: EnvVarsDiff = Field(default_factory=EnvVarsDiff)
+    """What a rollout would change against the values last rolled out."""
     from_device: EnvVarsDiff | None = None
+    """What a rollout would change against what the device reported having (device scope); `None`
+    when it has not reported."""
 
 
 class EnvVarOp(BaseModel):
     """One operation of `env_vars.update`: build it with `EnvVarOp.set(key, value)` or
     `EnvVarOp.unset(key)`. Keys and values are checked when `update` sends them."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     op: Literal["Set", "Unset"]
+    """The operation: `"Set"` (add or replace the scope's own value) or `"Unset"` (remove it)."""
     key: str
+    """The variable's name."""
     value: str | None = None
+    """The new value of a `"Set"` operation; `None` for `"Unset"`."""
 
     @model_validator(mode="after")
     def _value_only_when_set(self) -> EnvVarOp:

@@ -97,9 +97,19 @@ class Event(ParticleModel):
     """
 
     name: str
+    """The event's name, from the frame's `event:` line."""
     data: Annotated[str, _Text] = ""
+    """The event's data as text: empty for `null`, and the JSON text of a number or an object the
+    firmware sent unquoted."""
     ttl: int | None = None  # the docs show "60", the JavaScript client 60: both parse
+    """The event's time to live, in seconds (the cloud may send it as text, such as `"60"`)."""
     published_at: Annotated[datetime, _UTCDateTime] | None = None
+    """The event's timestamp, set by the cloud (UTC)."""
     device_id: str | None = Field(default=None, alias="coreid")
+    """The id of the device that published the event (`coreid` on the wire); `particle-internal`
+    for events the cloud makes itself."""
     product_id: int | None = Field(default=None, alias="productID")
+    """The id of the product the event came through (`productID` on the wire), on product and
+    organization streams."""
     raw: str = Field(default="", exclude=True, repr=False)
+    """The frame's `data:` text exactly as received; left out of `repr()` and of `model_dump()`."""

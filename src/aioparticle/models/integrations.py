@@ -31,25 +31,39 @@ class Integration(ParticleModel):
     """
 
     id: str = Field(validation_alias=AliasChoices("id", "integrationId", "integration_id"))
+    """The integration's id (`id`, `integrationId` or `integration_id` on the wire)."""
     event: str | None = None
+    """The name of the events that trigger the integration."""
     device_id: str | None = Field(
         default=None, validation_alias=DEVICE_ALIASES, serialization_alias="deviceid"
     )
+    """The device the integration is limited to (`deviceid` on the wire, also read from
+    `deviceID`); `None` for any device."""
     integration_type: str | None = None  # "Webhook", "AzureIotHub", ...: a str, never a Literal
+    """The kind of integration, such as `"Webhook"` or `"AzureIotHub"` (a `str`, so a new kind
+    still parses)."""
     created_at: UTCDateTime | None = Field(
         default=None, validation_alias=AliasChoices("created_at", "createdAt")
     )
+    """When the integration was created (UTC)."""
     updated_at: UTCDateTime | None = None
+    """When the integration was last changed (UTC)."""
     url: str | None = None
+    """The URL a webhook integration sends its request to."""
     request_type: str | None = Field(
         default=None,
         validation_alias=AliasChoices("requestType", "request_type"),
         serialization_alias="requestType",
     )
+    """The HTTP method of a webhook integration's request (`requestType` on the wire)."""
     disabled: bool | None = None
+    """Whether the integration is disabled."""
     auth: dict[str, str] | None = Field(default=None, repr=False)
+    """The basic-auth credentials the integration's request sends; kept out of `repr()`."""
     headers: dict[str, str] | None = Field(default=None, repr=False)
+    """The HTTP headers the integration's request sends; kept out of `repr()`."""
     query: dict[str, str] | None = Field(default=None, repr=False)
+    """The query parameters the integration's request sends; kept out of `repr()`."""
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -70,5 +84,8 @@ class IntegrationTestResult(ParticleModel):
     wire's `pass`), what the target answered (`data`) and why it failed (`error`)."""
 
     pass_: bool = Field(default=False, alias="pass")
+    """Whether the test event went through (`pass` on the wire)."""
     data: Any = None
+    """What the integration's target answered, in the shape the cloud sends."""
     error: Any = None
+    """Why the test failed, in the shape the cloud sends; `None` when it passed."""

@@ -19,13 +19,22 @@ class Ledger(ParticleModel):
     """
 
     name: str
+    """The ledger's name."""
     description: str | None = None
+    """The ledger's description."""
     scope: Literal["Owner", "Product", "Device"] | str | None = None
+    """The scope its instances belong to: `"Owner"`, `"Product"` or `"Device"`."""
     direction: str | None = None
+    """The direction the ledger's data flows in, as the cloud names it (such as `"CloudOnly"`)."""
     created_at: UTCDateTime | None = None
+    """When the ledger was created (UTC)."""
     updated_at: UTCDateTime | None = None
+    """When the ledger was last changed (UTC)."""
     archived_at: UTCDateTime | None = None
+    """When the ledger was archived (UTC); `None` for a ledger in use."""
     archived: bool = False
+    """Whether the ledger is archived: the cloud's flag when it sends one, otherwise whether
+    `archived_at` is set."""
 
     @model_validator(mode="before")
     @classmethod
@@ -40,9 +49,13 @@ class LedgerScope(ParticleModel):
     id), with the owner's, product's or device's `name` when the cloud knows it."""
 
     type: Literal["Owner", "Product", "Device"] | str | None = None
+    """The kind of scope: `"Owner"`, `"Product"` or `"Device"`."""
     value: str | None = None
+    """The owner, product or device id the instance belongs to (a product id is read as text)."""
     name: str | None = None
+    """The owner's, product's or device's name, when the cloud knows it."""
     not_owned: bool | None = None
+    """The wire field `not_owned` as sent by the cloud."""
 
     @field_validator("value", mode="before")
     @classmethod
@@ -58,11 +71,17 @@ class LedgerInstance(ParticleModel):
     """
 
     name: str | None = None
+    """The name of the ledger the instance belongs to."""
     scope: LedgerScope | None = None
+    """Whose instance it is; a bare scope value on the wire becomes its `value`."""
     data: dict[str, Any] = Field(default_factory=dict)
+    """The instance's data (empty in listings that leave it out)."""
     size_bytes: int | None = None
+    """The size of the instance's data, in bytes."""
     created_at: UTCDateTime | None = None
+    """When the instance was created (UTC)."""
     updated_at: UTCDateTime | None = None
+    """When the instance's data last changed (UTC)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -83,7 +102,10 @@ class LedgerInstanceVersion(LedgerInstance):
     version_id: str | None = Field(
         default=None, validation_alias=AliasChoices("version_id", "version", "id")
     )
+    """The version's id, for `ledgers.instances.get_version` (the wire's `version_id`, `version`
+    or `id`, read as text)."""
     replaced_at: UTCDateTime | None = None
+    """When a later set replaced this version's data (UTC)."""
 
     @field_validator("version_id", mode="before")
     @classmethod

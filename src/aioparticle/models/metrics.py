@@ -14,14 +14,18 @@ class OnlineMetric(ParticleModel):
     """Devices online in the bucket starting at `time`."""
 
     time: UTCDateTime
+    """The start of the bucket (UTC)."""
     count: int = 0
+    """How many devices were online in the bucket."""
 
 
 class EventsMetric(ParticleModel):
     """Events received from the fleet in the bucket starting at `time`."""
 
     time: UTCDateTime
+    """The start of the bucket (UTC)."""
     received: int = 0
+    """How many events the cloud received from the fleet in the bucket."""
 
 
 class IntegrationMetric(ParticleModel):
@@ -29,9 +33,13 @@ class IntegrationMetric(ParticleModel):
     rejected after three attempts, `sleep` events skipped after too many failures."""
 
     time: UTCDateTime
+    """The start of the bucket (UTC)."""
     success: int = 0
+    """Integration deliveries that succeeded."""
     failure: int = 0
+    """Events rejected after three attempts."""
     sleep: int = 0
+    """Events skipped after too many failures."""
 
 
 class CallMetric(ParticleModel):
@@ -39,6 +47,10 @@ class CallMetric(ParticleModel):
     those that found the device offline."""
 
     time: UTCDateTime
+    """The start of the bucket (UTC)."""
     success: int = 0
+    """Function calls or variable reads that succeeded."""
     failure: int = 0
+    """Function calls or variable reads that failed."""
     offline: int = 0
+    """Function calls or variable reads that found the device offline."""

@@ -12,5 +12,8 @@ class Organization(ParticleModel):
     `id` or `slug` is what `org=` takes."""
 
     id: str
+    """The organization's id."""
     slug: str | None = None
+    """The organization's slug (also accepted by `org=`)."""
     name: str | None = None
+    """The organization's name."""

@@ -16,8 +16,12 @@ class SecretIntegration(ParticleModel):
     organization."""
 
     name: str | None = None
+    """The integration's name."""
     id: str | None = None
+    """The integration's id, in the sandbox (a number is read as text); `None` in an
+    organization."""
     org_integration_id: str | None = None
+    """The integration's id in an organization (a number is read as text); `None` in the sandbox."""
 
     @field_validator("id", "org_integration_id", mode="before")
     @classmethod
@@ -31,13 +35,21 @@ class Secret(ParticleModel):
     return it, and a `value` key in an answer is dropped."""
 
     name: str
+    """The secret's name."""
     created_at: UTCDateTime | None = None
+    """When the secret was created (UTC)."""
     updated_at: UTCDateTime | None = None
+    """When the secret was last changed (UTC)."""
     created_by: str | None = None
+    """Who created the secret, as the cloud names them."""
     updated_by: str | None = None
+    """Who last changed the secret, as the cloud names them."""
     last_accessed_at: UTCDateTime | None = None
+    """When the secret was last accessed (UTC); `None` when the cloud sends none."""
     integrations: list[SecretIntegration] = Field(default_factory=list)
+    """The integrations that use the secret (a `null` reads as empty)."""
     logic_functions: list[str] = Field(default_factory=list)
+    """The ids of the logic functions that use the secret (a `null` reads as empty)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -56,7 +56,9 @@ class _Resource(ParticleModel):
     never overrides `id` or `type`)."""
 
     id: str
+    """The resource's id (a number on the wire is read as text)."""
     type: str | None = None
+    """The JSON:API resource type, such as `"service_agreement"`."""
 
     @model_validator(mode="before")
     @classmethod
@@ -80,18 +82,33 @@ class ServiceAgreement(_Resource):
     Dates are calendar dates."""
 
     owner_id: str | int | None = None
+    """The id of the user or organization the agreement belongs to."""
     owner_type: str | None = None
+    """The kind of owner, as the cloud names it."""
     name: str | None = None
+    """The agreement's (the plan's) name."""
     agreement_type: str | None = None
+    """The kind of agreement, as the cloud names it."""
     duration: str | None = None
+    """The agreement's term, as the cloud words it."""
     state: str | None = None
+    """The agreement's state, as the cloud words it."""
     starts_on: LenientDate | None = None
+    """The day the agreement starts."""
     ends_on: LenientDate | None = None
+    """The day the agreement ends; `None` when not sent."""
     current_billing_period_start: LenientDate | None = None
+    """The first day of the current billing period."""
     current_billing_period_end: LenientDate | None = None
+    """The last day of the current billing period."""
     next_billing_period_start: LenientDate | None = None
+    """The first day of the next billing period."""
     current_usage_summary: dict[str, Any] = Field(default_factory=dict)
+    """The usage of the current billing period (devices, data, messages), kept as sent (a `null`
+    reads as empty)."""
     pricing_terms: dict[str, Any] = Field(default_factory=dict)
+    """The plan's pricing terms, kept as sent: they differ between plans (a `null` reads as
+    empty)."""
 
     @field_validator("current_usage_summary", "pricing_terms", mode="before")
     @classmethod
@@ -104,13 +121,24 @@ class ServiceAgreementNotification(_Resource):
     service paused or resumed. `details` is kept as sent."""
 
     state: str | None = None
+    """The notification's state, as the cloud words it."""
     event_name: str | None = None
+    """What happened: a usage threshold reached, the service paused or resumed, as the cloud
+    names it."""
     time_period: str | None = None
+    """The period the notification is about, as the cloud words it."""
     created_at: LenientDateTime | None = None
+    """When the notification was made (UTC; the cloud's `YYYY-MM-DD HH:MM:SS -0800` form is read
+    too)."""
     updated_at: LenientDateTime | None = None
+    """When the notification last changed (UTC; the cloud's `YYYY-MM-DD HH:MM:SS -0800` form is
+    read too)."""
     resource_id: str | int | None = None
+    """The id of the resource the notification is about (a service agreement)."""
     resource_type: str | None = None
+    """The kind of resource the notification is about, such as `"ServiceAgreement"`."""
     details: dict[str, Any] = Field(default_factory=dict)
+    """The notification's details, kept as sent (a `null` reads as empty)."""
 
     @field_validator("details", mode="before")
     @classmethod
@@ -129,14 +157,27 @@ class UsageReport(_Resource):
     fetches it without the access token."""
 
     state: str | None = None
+    """The report's state: `"pending"` at first, `"available"` once `download_url` gives the file
+    (or a failure state)."""
     service_agreement_id: str | int | None = None
+    """The id of the service agreement the report is about."""
     report_type: str | None = None
+    """What the report is broken down by: `"devices"` or `"products"`."""
     date_period_start: LenientDate | None = None
+    """The first day the report covers."""
     date_period_end: LenientDate | None = None
+    """The last day the report covers."""
     created_at: LenientDateTime | None = None
+    """When the report was requested (UTC; the cloud's `YYYY-MM-DD HH:MM:SS -0800` form is read
+    too)."""
     expires_at: LenientDateTime | None = None
+    """When the report expires (UTC)."""
     report_params: dict[str, Any] = Field(default_factory=dict)
+    """What the report covers (`devices`, `products`, `recipient_list`), kept as sent (a `null`
+    reads as empty)."""
     download_url: str | None = Field(default=None, repr=False)
+    """An expiring link to the report's file on another host, once `state` is `"available"`; kept
+    out of `repr()`."""
 
     @field_validator("report_params", mode="before")
     @classmethod

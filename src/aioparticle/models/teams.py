@@ -15,7 +15,9 @@ class TeamRole(ParticleModel):
     """A team member's role (`Administrator`, `Developer`, `View-only`, `Support`, ...)."""
 
     id: str | None = None
+    """The role's id."""
     name: str | None = None
+    """The role's name, such as `"Administrator"` or `"Developer"`."""
 
 
 class TeamMember(ParticleModel):
@@ -25,21 +27,32 @@ class TeamMember(ParticleModel):
     """
 
     username: str
+    """The member's e-mail address (for an API user, a generated `...@api.particle.io` address)."""
     id: str | None = Field(default=None, alias="_id")
+    """The member's id (`_id` on the wire)."""
     role: TeamRole | str | None = None
+    """The member's role: a `TeamRole`, or the role's name when the cloud sends a plain string."""
     friendly_name: str | None = None
+    """The API user's name (API users only)."""
     is_programmatic: bool | None = None
+    """`True` for an API user."""
     scopes: list[str] = Field(default_factory=list)
+    """The scopes an API user is limited to (empty for people)."""
     product_id: int | None = None
+    """The id of the product an API user belongs to, when the cloud sends it."""
     no_mfa: bool | None = None
+    """The wire field `no_mfa` as sent by the cloud."""
     scim_provisioned: bool | None = None
+    """Whether the member's account is provisioned through SCIM."""
     no_password: bool | None = None
+    """`True` for an account that signs in through single sign-on only."""
 
 
 class ApiUserToken(ParticleModel):
     """One access token of an API user (shown as `**********` in `repr`, logs and messages)."""
 
     token: SecretStr
+    """The access token, a `SecretStr`."""
 
 
 class ApiUser(ParticleModel):
@@ -52,11 +65,18 @@ class ApiUser(ParticleModel):
     """
 
     username: str
+    """The API user's generated username (`<friendly-name>+<random>@api.particle.io`)."""
     is_programmatic: bool | None = None
+    """`True`: an API user is a programmatic team member."""
     friendly_name: str | None = None
+    """The API user's name."""
     scopes: list[str] = Field(default_factory=list)
+    """The scopes the API user is limited to."""
     token: SecretStr | None = None
+    """The API user's one valid access token (the first of `tokens`), a `SecretStr`; `None` when
+    the answer carries none."""
     tokens: list[ApiUserToken] = Field(default_factory=list, repr=False)
+    """The access tokens in the answer; kept out of `repr()`."""
 
     @model_validator(mode="before")
     @classmethod

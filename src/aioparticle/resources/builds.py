@@ -46,13 +46,15 @@ class Builds(Resource):
         *,
         platform_id: int | None = None,
         target_version: str | None = None,
+        progress: ProgressCallback | None = None,
     ) -> CompileResult:
         """Compile sources into a binary; fetch it with `download_binary(result.binary_id)`.
 
         `files` maps file names (as the compiler should see them, e.g. `"src/app.ino"`) to
         bytes, paths or binary file objects, or is a list of paths sent under their base names.
         Without `target_version` the latest Device OS is targeted. A compile error raises
-        `BadRequestError` whose `errors` hold the compiler's messages.
+        `BadRequestError` whose `errors` hold the compiler's messages. `progress(sent, total)`
+        follows the upload of the sources.
         """
         parts = source_parts(files)
         fields = _target_fields(target_version)
@@ -61,7 +63,13 @@ class Builds(Resource):
                 raise InvalidArgumentError(f"platform_id must be an int >= 0, got {platform_id!r}")
             fields = {"platform_id": str(platform_id), **fields}
         return await self._request(
-            "POST", "/v1/binaries", data=fields, parts=parts, parse=_parse_compile, idempotent=True
+            "POST",
+            "/v1/binaries",
+            data=fields,
+            parts=parts,
+            parse=_parse_compile,
+            idempotent=True,
+            progress=progress,
         )
 
     @overload
@@ -90,10 +98,11 @@ class Builds(Resource):
         *,
         target_version: str | None = None,
         product: ProductRef | None = None,
+        progress: ProgressCallback | None = None,
     ) -> FlashResult:
         """Compile sources (or send a `.bin`) and flash the result to a device over the air.
 
-        Not retried once sent.
+        Not retried once sent. `progress(sent, total)` follows the upload of the files.
         """
         parts = source_parts(files)
         path = f"{scope_prefix(product)}/devices/{device_segment(device_id)}"
@@ -104,6 +113,7 @@ class Builds(Resource):
             parts=parts,
             parse=_parse_flash,
             idempotent=False,
+            progress=progress,
         )
 
     async def flash_tinker(self, device_id: str) -> FlashResult:

@@ -61,11 +61,17 @@ class DeviceAttributes(TypedDict, total=False):
     """Attributes `Devices.update` can change; the last three need `product=`."""
 
     name: str
+    """The device's new name."""
     signal: bool
+    """`True` to make the device signal (its LED shows a rainbow pattern), `False` to stop."""
     notes: str
+    """The device's new notes."""
     development: bool
+    """Whether the product device is a development device (needs `product=`)."""
     desired_firmware_version: int | None
+    """The product firmware version to lock the device to; `None` unlocks it (needs `product=`)."""
     flash: bool
+    """Whether to flash the locked firmware version at once (needs `product=`)."""
 
 
 _USER_ATTRIBUTES = frozenset({"name", "signal", "notes"})
@@ -236,7 +242,7 @@ class Devices(Resource):
                 devices = await request("GET", "/v1/devices", parse=_parse_device_list)
                 return Page(devices)
 
-            return AsyncPaginator(fetch_user)
+            return AsyncPaginator(fetch_user, label="GET /v1/devices")
 
         return self._paginate(
             f"{scope_prefix(product)}/devices",
@@ -395,6 +401,7 @@ class Devices(Resource):
         file: FileInput | None = None,
         import_sims: bool | None = None,
         claim_user: str | None = None,
+        progress: ProgressCallback | None = None,
     ) -> DeviceImportResult:
         """Add devices to a product (or approve a quarantined one).
 
@@ -402,6 +409,7 @@ class Devices(Resource):
         (many, sent as a JSON array), or `file=` (a one-column list of many, uploaded as the
         multipart part `file`). `import_sims=True` also imports their SIM cards;
         `claim_user=` (the e-mail of a team member) claims them for that user.
+        `progress(sent, total)` follows the upload of a `file=` (and needs one).
         """
         product = self._require_product(product)
         given = [device_id is not None, device_ids is not None, file is not None]
@@ -409,6 +417,8 @@ class Devices(Resource):
             raise InvalidArgumentError(
                 "add() takes exactly one of a device_id, device_ids= or file="
             )
+        if progress is not None and file is None:
+            raise InvalidArgumentError("add(): progress= follows the upload of a file=")
         options: dict[str, JSONValue] = {}
         if import_sims is not None:
             options["import_sims"] = flag(import_sims, "import_sims")
@@ -422,7 +432,12 @@ class Devices(Resource):
             }
             part = file_part("file", file, default_filename="file", what="file")
             return await self._request(
-                "POST", path, data=fields or None, parts=[part], parse=_parse_import
+                "POST",
+                path,
+                data=fields or None,
+                parts=[part],
+                parse=_parse_import,
+                progress=progress,
             )
         body: dict[str, JSONValue]
         if device_ids is not None:

@@ -7,7 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from .._exceptions import InvalidArgumentError, NotFoundError
+from .._callbacks import checked_callback
+from .._exceptions import NotFoundError
 from .._parsing import parse_ack, parse_unwrapped
 from .._paths import scope_prefix
 from .._polling import _seconds, poll_until
@@ -139,8 +140,10 @@ class Diagnostics(Resource):
         path = _diagnostics_path(device_id, product)
         _seconds(interval, "interval")
         _seconds(deadline, "deadline")
-        if on_progress is not None and not callable(on_progress):
-            raise InvalidArgumentError("on_progress must be a callable taking the record seen")
+        if on_progress is not None:  # checked before the first request
+            on_progress = checked_callback(
+                on_progress, "on_progress", args=1, takes="the record seen", may_omit=True
+            )
 
         async def last() -> DeviceVitalsRecord | None:
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -17,8 +16,14 @@ from .._paths import (
     scope_prefix,
     segment,
 )
-from .._sse import DEFAULT_MAX_FRAME_BYTES, MalformedFrame
-from .._stream import DEFAULT_BUFFER, DEFAULT_IDLE_TIMEOUT, EventStream, Reconnect
+from .._sse import DEFAULT_MAX_FRAME_BYTES
+from .._stream import (
+    DEFAULT_BUFFER,
+    DEFAULT_IDLE_TIMEOUT,
+    EventStream,
+    MalformedCallback,
+    ReconnectCallback,
+)
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -89,8 +94,8 @@ class Events(Resource):
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         dedupe: int = 0,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> EventStream:
         """Open an event stream: `async with client.events.stream(device="mine") as events:`.
@@ -102,6 +107,12 @@ class Events(Resource):
         The stream reconnects by itself (backoff with jitter, within Particle's limits) when
         the connection drops or stays silent for `idle_timeout` seconds; `on_reconnect` is
         called each time so you can resync. 401, 403 and 404 end it with a typed error.
+
+        `on_reconnect(reconnect)` receives a `Reconnect` (`attempt`, `reason`, `downtime`)
+        and `on_malformed(frame)` a `MalformedFrame`; either may also take no argument, and
+        may be a plain function or a coroutine function. Anything else raises
+        `InvalidArgumentError` here, before any I/O. A callback that raises is logged (with
+        its traceback, on the `aioparticle.events` logger) and the stream goes on.
         `dedupe=N` skips an event identical to one of the last N (repeats across reconnects).
         Inside `async with`, up to `buffer` events are read ahead of the consumer.
         """
@@ -133,13 +144,15 @@ class Events(Resource):
         org: str | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         dedupe: int = 0,
-        on_reconnect: Callable[[Reconnect], Awaitable[None] | None] | None = None,
-        on_malformed: Callable[[MalformedFrame], Awaitable[None] | None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+        on_malformed: MalformedCallback | None = None,
         buffer: int = DEFAULT_BUFFER,
     ) -> EventHub:
         """One upstream stream (scoped as in `stream()`) fanned out to local subscribers:
         `async with client.events.hub(device="mine") as hub:` then
         `async with hub.subscribe(prefix="temp") as temps: async for event in temps: ...`.
+
+        `on_reconnect` and `on_malformed` take the forms `stream()` documents.
         """
         stream = self.stream(
             prefix=prefix,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from .._callbacks import checked_callback
 from .._exceptions import InvalidArgumentError
 from .._fleet import (
     DEFAULT_CONCURRENCY,
@@ -65,8 +66,9 @@ class Fleet(Resource):
 
         At most `concurrency` operations are in flight at once (default: 50, or the client's
         `max_concurrency` if lower) and at most `buffer` finished results wait for the
-        consumer (default: `concurrency`). `on_progress(progress)` (sync or async) is called
-        with the `FleetProgress` after each result is delivered, in the consuming task.
+        consumer (default: `concurrency`). `on_progress(progress)` (sync or async; it may also
+        take no argument) is called with the `FleetProgress` after each result is delivered,
+        in the consuming task; what it raises ends the run, raised from the `async for`.
 
         Each device's failure is its result: `DeviceOfflineError` and `DeviceTimeoutError` give
         `"offline"`, an unknown device `"not_found"`, any other `ParticleError` `"error"`.
@@ -83,6 +85,9 @@ class Fleet(Resource):
                 "operation must be an async callable taking a device id, such as "
                 "`lambda device_id: client.devices.get_variable(device_id, 'temp')`"
             )
+        operation = checked_callback(
+            operation, "operation", args=1, takes="a device id (and returning an awaitable)"
+        )
         source, checked = self._source(devices, product, groups)
         return self._run(
             operation,
@@ -213,8 +218,6 @@ class Fleet(Resource):
             concurrency = min(DEFAULT_CONCURRENCY, limit)
         concurrency = check_count(concurrency, "concurrency", minimum=1)
         buffer = concurrency if buffer is None else check_count(buffer, "buffer", minimum=0)
-        if on_progress is not None and not callable(on_progress):
-            raise InvalidArgumentError("on_progress must be a callable taking a FleetProgress")
         return FleetRun(
             operation,
             source,

@@ -98,10 +98,16 @@ class Libraries(Resource):
             size_param="limit",
         )
 
-    async def upload(self, archive: FileInput) -> Library:
-        """Contribute a library version from its `.tar.gz` archive (private until published)."""
+    async def upload(
+        self, archive: FileInput, *, progress: ProgressCallback | None = None
+    ) -> Library:
+        """Contribute a library version from its `.tar.gz` archive (private until published).
+
+        `progress(sent, total)` follows the upload."""
         part = file_part("file", archive, default_filename="archive.tar.gz", what="archive")
-        return await self._request("POST", "/v1/libraries", parts=[part], parse=_parse_library)
+        return await self._request(
+            "POST", "/v1/libraries", parts=[part], parse=_parse_library, progress=progress
+        )
 
     async def publish(self, name: str) -> Library:
         """Make the latest contributed version of a library public."""

@@ -117,11 +117,13 @@ class ProductsFirmware(Resource):
         title: str,
         description: str | None = None,
         mandatory: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> ProductFirmware:
         """Upload a firmware binary as `version` (bytes, a path or a binary file object).
 
         `mandatory=True` marks it a version every device must run before a later one
-        (Enterprise products); sent only when given."""
+        (Enterprise products); sent only when given. `progress(sent, total)` follows the
+        upload."""
         path = f"{self._product_prefix(product)}/firmware"
         fields = {
             "version": _version(version),
@@ -134,7 +136,9 @@ class ProductsFirmware(Resource):
         if mandatory is not None:
             fields["mandatory"] = "true" if flag(mandatory, "mandatory") else "false"
         part = file_part("file", file, default_filename="firmware.bin", what="file")
-        return await self._request("POST", path, data=fields, parts=[part], parse=_parse_firmware)
+        return await self._request(
+            "POST", path, data=fields, parts=[part], parse=_parse_firmware, progress=progress
+        )
 
     async def update(
         self,

@@ -97,7 +97,7 @@ class Sims(Resource):
                 sims, meta = await request("GET", "/v1/sims", parse=_parse_sim_page)
                 return Page(sims, meta=meta)
 
-            return AsyncPaginator(fetch_user)
+            return AsyncPaginator(fetch_user, label="GET /v1/sims")
         return self._paginate(
             f"{scope_prefix(product)}/sims",
             _parse_sim_page,
