@@ -25,6 +25,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._demo import DEMO_DEVICE_ID, DEMO_SIM_ICCIDS, seed_demo
+from ._fleet import seed_fleet
+from ._persist import StateFileError
 from ._server import LocalCloud
 from ._state import (
     DEFAULT_PASSWORD,
@@ -102,10 +104,12 @@ __all__ = [
     "MFA_SECRET",
     "MFA_USERNAME",
     "PublishedEvent",
+    "StateFileError",
     "StreamFault",
     "TokenRequest",
     "UploadedFile",
     "make_library_archive",
     "seed_demo",
+    "seed_fleet",
     "totp",
 ]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import random
 from datetime import date, timedelta
 
-from ._server import LocalCloud
+from ._fleet import LED_FUNCTION, TEMP_VARIABLE, door_function
+from ._state import CloudState
 
 __all__ = ["DEMO_DEVICE_ID", "DEMO_SIM_ICCIDS", "seed_demo"]
 
@@ -16,27 +15,21 @@ DEMO_DEVICE_ID = "0123456789abcdef01234567"
 DEMO_SIM_ICCIDS = ("89014103271234567801", "89014103271234567802", "89014103271234567803")
 
 
-def seed_demo(cloud: LocalCloud) -> None:
+def seed_demo(cloud: CloudState) -> None:
     """A small demo fleet: two devices of the default account and a product with three
     trackers (each with a SIM and a week of data usage, two firmware versions, v3 current),
     plus the public libraries `neopixel` (1.0.2, 1.0.3), `OneWire` and `Adafruit_DHT`."""
-    state = {"door": "closed"}
-
-    def set_door(arg: str) -> int:
-        if arg not in ("open", "closed"):
-            return -1
-        state["door"] = arg
-        cloud.publish("door/state", arg, device=DEMO_DEVICE_ID)
-        return 1
-
     cloud.add_device(
         "garage-door",
         id=DEMO_DEVICE_ID,
         platform="argon",
-        functions={"door": set_door, "led": lambda arg: 1 if arg == "on" else 0},
+        functions={
+            "door": door_function(cloud, DEMO_DEVICE_ID),
+            "led": LED_FUNCTION,
+        },
         variables={
-            "temp": lambda: round(20 + 2 * math.sin(random.random() * 6.28), 2),  # noqa: S311
-            "door": lambda: state["door"],
+            "temp": TEMP_VARIABLE,
+            "door": "closed",
             "uptime": 3600,
         },
         notes="left wall",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
+import os
+import re
 import socket
 import threading
 import time
@@ -12,10 +13,13 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import anyio
 import anyio.to_thread
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._app import build_app
+from ._persist import StateFile
 from ._state import (
     CloudState,
     Fault,
@@ -25,61 +29,131 @@ from ._state import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["LocalCloud"]
+__all__ = ["LocalCloud", "check_token"]
 
 _START_TIMEOUT = 10.0
-#: how often a stopping server checks whether its connections have closed
-_SHUTDOWN_POLL = 0.005
+#: what a fixed access token may be made of: the characters of an HTTP bearer token
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{8,256}")
+#: methods that may change the state: a state file is written after each such request
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def check_token(token: str) -> str:
+    """`token` if it can be an access token (8 to 256 letters, digits and `-._~+/=`); raises
+    `ValueError` otherwise (the message never repeats the token)."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ValueError(
+            "an access token is 8 to 256 characters among letters, digits and - . _ ~ + / ="
+        )
+    return token
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, stopping as soon as `LocalCloud.stop()` asks.
+    """uvicorn's server, stopping at once when told to: its main loop wakes on `exit()`
+    instead of its next 0.1 s tick, and its shutdown waits for the requests under way (which
+    `_Lifecycle.close` has just ended) by polling every 5 ms instead of a fixed 0.1 s."""
 
-    uvicorn notices `should_exit` on a 0.1 s tick and then waits at least another 0.1 s for
-    connections to close; a test suite starting and stopping a cloud per test spent most of its
-    time there. Here `wake()` ends the tick at once, and shutdown polls the connections often,
-    with the same grace period (`timeout_graceful_shutdown`) before cancelling what remains.
-    """
+    wake: anyio.Event | None = None
 
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        # bound to the server's loop when first awaited there
-        self._wake = asyncio.Event()
-
-    def wake(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Called from another thread after setting `should_exit`."""
-        with contextlib.suppress(RuntimeError):  # the loop already closed
-            loop.call_soon_threadsafe(self._wake.set)
+    def exit(self) -> None:
+        """Stop (called in the server's event loop)."""
+        self.should_exit = True
+        if self.wake is not None:
+            self.wake.set()
 
     async def main_loop(self) -> None:
         counter = 0
-        should_exit = await self.on_tick(counter)
-        while not should_exit:
+        while not await self.on_tick(counter):
             counter = (counter + 1) % 864000
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
-            should_exit = await self.on_tick(counter)
+            with anyio.move_on_after(0.1):
+                if self.wake is not None:
+                    await self.wake.wait()
+                else:  # pragma: no cover - set before serving
+                    await anyio.sleep(0.1)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # a connection already waiting to be accepted gets its transport before the listening
+        # socket closes (asyncio leaks the socket of one accepted after the close)
+        await anyio.sleep(0.01)
         for server in self.servers:
             server.close()
-        for sock in sockets or []:
-            sock.close()
-        state = self.server_state
-        for connection in list(state.connections):
+        for connection in list(self.server_state.connections):
             connection.shutdown()
-        loop = asyncio.get_running_loop()
-        grace = self.config.timeout_graceful_shutdown
-        deadline = loop.time() + (math.inf if grace is None else grace)
-        while (state.connections or state.tasks) and loop.time() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(_SHUTDOWN_POLL)
-        for task in list(state.tasks):
-            task.cancel()
-        if not state.connections:
+        with anyio.move_on_after(self.config.timeout_graceful_shutdown or 1):
+            while self.server_state.connections or self.server_state.tasks:  # noqa: ASYNC110
+                await anyio.sleep(0.005)  # (uvicorn has no event for either)
             for server in self.servers:
                 await server.wait_closed()
-        if not self.force_exit:
-            await self.lifespan.shutdown()
+        # what is left is cancelled by asyncio.run (no request: `_Lifecycle` ended them)
+        for task in self.server_state.tasks:
+            task.cancel()
+
+
+class _Lifecycle:
+    """The outermost middleware: adds `latency` to every response, tells the state file of
+    each request that may have changed the state, and ends every request under way when the
+    server stops (`close`): one still waiting for its answer gets a 503, one answering (an
+    event stream) ends its body there. So stopping never leaves uvicorn a request to cancel,
+    and never a `CancelledError` traceback in the log."""
+
+    def __init__(self, app: ASGIApp, cloud: LocalCloud, state_file: StateFile | None) -> None:
+        self.app = app
+        self.cloud = cloud
+        self.state_file = state_file
+        self.closing = False
+        self._under_way: set[anyio.CancelScope] = set()
+
+    def close(self) -> None:
+        """End every request under way, and answer any later one with a 503 (in the server's
+        event loop)."""
+        self.closing = True
+        for scope in list(self._under_way):
+            scope.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = finished = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
+            await send(message)
+
+        with anyio.CancelScope() as under_way:
+            if self.closing:
+                under_way.cancel()
+            self._under_way.add(under_way)
+            try:
+                if self.cloud.latency:
+                    await anyio.sleep(self.cloud.latency)
+                await self.app(scope, receive, tracked)
+            finally:
+                self._under_way.discard(under_way)
+                if self.state_file is not None and scope["method"] in _MUTATING:
+                    self.state_file.changed()
+        if not under_way.cancelled_caught:
+            return
+        if not started:
+            body = b'{"error":"unavailable","error_description":"The local cloud is stopping"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        elif not finished:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class LocalCloud(CloudState):
@@ -94,6 +168,13 @@ class LocalCloud(CloudState):
 
     The server runs in a background thread with its own event loop, so it works the same from
     asyncio, trio or synchronous code (`start()` / `stop()`, or `with LocalCloud() as cloud`).
+    `stop()` is prompt and quiet with requests under way: one still waiting for its answer gets
+    a 503, open event streams end, and nothing is logged. `token=` fixes the default account's
+    access token (`use_token()` later), `latency=` adds that many seconds before every
+    response, and `state_file=` keeps the state in an SQLite file (see `aioparticle-cloud
+    --help` for what it keeps): loaded by the constructor (`restored` says whether it held a
+    state; an unusable file raises `StateFileError`), written soon after every request that may
+    change it and by `stop()`. `reset()` forgets the whole state without a restart.
     Seed and drive it before or while it runs: `add_device`, `add_product`, `add_firmware`,
     `add_sim`, `add_library`, `add_binary`, `add_device_os_version`, `publish`, `inject` (HTTP
     faults, a 429 storm with `duration`), `inject_stream` (event-stream faults) and
@@ -246,18 +327,60 @@ class LocalCloud(CloudState):
         host: str = "127.0.0.1",
         port: int = 0,
         keepalive_interval: float = 9.0,
+        token: str | None = None,
+        latency: float = 0.0,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the local cloud only listens on a loopback address")
+        if not latency >= 0:  # NaN too
+            raise ValueError("latency must be a number of seconds, 0 or more")
+        if token is not None:
+            check_token(token)
         self.host = host
         self.port = port
         super().__init__()
-        self._app = build_app(self, keepalive_interval=keepalive_interval)
+        #: seconds added before every response (event-stream opens too)
+        self.latency = latency
+        self._state_file = None if state_file is None else StateFile(state_file)
+        #: whether the state came from `state_file` (False: a new file, or none)
+        self.restored = self._state_file is not None and self._state_file.load(self)
+        if token is not None:
+            self.use_token(token)
+        self._lifecycle = _Lifecycle(
+            build_app(self, keepalive_interval=keepalive_interval), self, self._state_file
+        )
         self._thread: threading.Thread | None = None
         self._server: _Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+
+    def use_token(self, token: str) -> None:
+        """Make `token` the default account's access token (`cloud.token`), in place of the one
+        it had (which stops working)."""
+        check_token(token)
+        with self.lock:
+            if self.token != token:
+                self.tokens.pop(self.token, None)
+            self.issue_token(self.username, token=token)
+            self.token = token
+
+    def reset(self) -> None:
+        """Start the state afresh without restarting the server: every device, product, account,
+        token, event, fault and log is forgotten, open event streams end, and the default
+        account gets back the same `token` (so a client made before keeps working). The
+        `particle_cloud_session` fixture's reset; call it while no request is under way."""
+        with self.lock:
+            token, lock, subscribers = self.token, self.lock, list(self.subscribers)
+            CloudState.__init__(self)
+            # the server thread and any seeding thread hold on to the same lock object
+            self.lock = lock
+            self.use_token(token)
+        for subscriber in subscribers:
+            subscriber.close()
+        if self._state_file is not None:
+            self._state_file.changed()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -282,10 +405,14 @@ class LocalCloud(CloudState):
         # holds each response body back ~40 ms waiting for the delayed ACK of its headers
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self._app,
+            self._lifecycle,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -294,6 +421,7 @@ class LocalCloud(CloudState):
         )
         self._server = _Server(config)
         self._ready.clear()
+        self._lifecycle.closing = False
         self._thread = threading.Thread(
             target=self._run,
             args=(self._server, sock),
@@ -304,11 +432,15 @@ class LocalCloud(CloudState):
         if not self._ready.wait(_START_TIMEOUT) or self._error is not None:
             self.stop()
             raise RuntimeError(f"the local cloud did not start: {self._error!r}")
+        if self._state_file is not None:
+            self._state_file.start(self)
+            self._state_file.changed()
         return self
 
     def _run(self, server: _Server, sock: socket.socket) -> None:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
+            server.wake = anyio.Event()
             task = asyncio.create_task(server.serve(sockets=[sock]))
             while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
                 await asyncio.sleep(0.005)
@@ -333,20 +465,30 @@ class LocalCloud(CloudState):
         return self
 
     def stop(self) -> None:
-        """Stop serving: open event streams end, connections close. Idempotent."""
-        thread, server = self._thread, self._server
+        """Stop serving: requests under way end at once (one still waiting for its answer gets
+        a 503), open event streams end, connections close, and the state file (if any) gets a
+        last snapshot. Idempotent."""
+        thread, server, loop = self._thread, self._server, self._loop
         if thread is None or server is None:
+            self._save_last()
             return
         with self.lock:
             subscribers = list(self.subscribers)
-            loop, self._loop = self._loop, None  # no webhook delivery starts from now on
+            self._loop = None  # no webhook delivery starts from now on
         for subscriber in subscribers:
             subscriber.close()
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
+                loop.call_soon_threadsafe(self._lifecycle.close)
+                loop.call_soon_threadsafe(server.exit)
         server.should_exit = True
-        if loop is not None:
-            server.wake(loop)
         thread.join(_START_TIMEOUT)
         self._thread = self._server = None
+        self._save_last()
+
+    def _save_last(self) -> None:
+        if self._state_file is not None:
+            self._state_file.close(self)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
@@ -206,7 +205,8 @@ class StateBase:
         self.ledgers: dict[tuple[str, str], FakeLedger] = {}
         self.username = DEFAULT_USERNAME
         self.password = DEFAULT_PASSWORD
-        self._counters: dict[str, Iterator[int]] = {}
+        #: the last number handed out of each kind of id
+        self._counters: dict[str, int] = {}
 
     def device_connected(self, device: FakeDevice) -> None:
         """Called under the lock when a device comes online; mixins that deliver something
@@ -215,7 +215,19 @@ class StateBase:
     def _next_id(self, kind: str) -> int:
         """The next number of `kind` (1, 2, ...): each state counts on its own."""
         with self.lock:
-            return next(self._counters.setdefault(kind, itertools.count(1)))
+            number = self._counters.get(kind, 0) + 1
+            self._counters[kind] = number
+            return number
+
+    def id_counters(self) -> dict[str, int]:
+        """The last number handed out of each kind of id (what a state file keeps)."""
+        with self.lock:
+            return dict(self._counters)
+
+    def restore_id_counters(self, counters: dict[str, int]) -> None:
+        """Go on counting from `counters` (from `id_counters()` of a state saved earlier)."""
+        with self.lock:
+            self._counters.update(counters)
 
     def _hex_id(self, kind: str) -> str:
         """The next id of `kind` shaped like a Particle id (24 hex digits): it looks random, but
