@@ -12,11 +12,22 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 LOWEST = ["httpx==0.27.0", "anyio==4.5.0", "pydantic==2.11.0", "redis==5.0.1"]
 
 
+#: pytest-xdist, one worker per CPU (a later `-n 0` in the session's arguments turns it off)
+PARALLEL = ["-n", "auto"]
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite (asyncio and trio)."""
     session.install("-e", ".[tests]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_quick(session: nox.Session) -> None:
+    """The quick loop: every test not marked slow."""
+    session.install("-e", ".[tests]")
+    session.run("pytest", *PARALLEL, "-m", "not slow", *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -25,6 +36,7 @@ def tests_aiohttp(session: nox.Session) -> None:
     session.install("-e", ".[tests]")
     session.run(
         "pytest",
+        *PARALLEL,
         "tests/integration",
         *session.posargs,
         env={"AIOPARTICLE_TEST_TRANSPORT": "aiohttp"},
@@ -36,7 +48,7 @@ def tests_lowest(session: nox.Session) -> None:
     """Run the test suite against the lowest supported runtime dependencies."""
     session.install("-e", ".[tests]")
     session.install(*LOWEST)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *session.posargs)
 
 
 @nox.session(python="3.11")

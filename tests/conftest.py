@@ -44,6 +44,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _trio_runs_of_bad_input_are_slow(items)
     if TEST_TRANSPORT == "httpx":
         return
     kept: list[pytest.Item] = []
@@ -59,9 +60,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
         config.stash[_DESELECTED_TRIO] = len(deselected)
+        worker_output = getattr(config, "workeroutput", None)  # a pytest-xdist worker
+        if worker_output is not None:
+            worker_output[_DESELECTED_TRIO_KEY] = len(deselected)
 
 
 _DESELECTED_TRIO = pytest.StashKey[int]()
+_DESELECTED_TRIO_KEY = "aioparticle_deselected_trio"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under pytest-xdist the workers collect, not the main process: take their count (every
+    worker collects, and deselects, the same tests)."""
+    count = getattr(node, "workeroutput", {}).get(_DESELECTED_TRIO_KEY, 0)
+    config = node.config
+    config.stash[_DESELECTED_TRIO] = max(config.stash.get(_DESELECTED_TRIO, 0), count)
+
+
+def _trio_runs_of_bad_input_are_slow(items: list[pytest.Item]) -> None:
+    """Mark `slow` the trio run of every bad-input row (`tests.unit._wire.BadInput`).
+
+    Those rows are more than half the suite, and each is refused before any I/O, by code that
+    does not touch the event loop: `-m "not slow"` (the quick loop) keeps their asyncio run,
+    the full suite runs both.
+    """
+    from tests.unit._wire import BadInput  # here: that module imports this one
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("anyio_backend") != "trio":
+            continue
+        if any(isinstance(value, BadInput) for value in callspec.params.values()):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -45,6 +45,7 @@ def tokens_of_product(cloud: LocalCloud, product_id: int) -> list[str]:
 # --------------------------------------------------------------------------- token providers
 
 
+@pytest.mark.slow
 async def test_one_token_request_for_a_hundred_calls_refused_together(fleet: Fleet) -> None:
     cloud = fleet.cloud
     cloud.add_oauth_client(CLIENT_ID, CLIENT_SECRET, product=PRODUCT_ID)
@@ -72,6 +73,7 @@ async def test_one_token_request_for_a_hundred_calls_refused_together(fleet: Fle
     assert all(r.ok for r in cloud.token_requests if r.grant_type == "client_credentials")
 
 
+@pytest.mark.slow
 async def test_an_expired_token_is_renewed_by_its_provider(fleet: Fleet) -> None:
     cloud = fleet.cloud
     cloud.token_lifetime = 1
@@ -91,6 +93,7 @@ async def test_an_expired_token_is_renewed_by_its_provider(fleet: Fleet) -> None
     assert grants(cloud, "password") == 2
 
 
+@pytest.mark.slow
 async def test_a_password_login_renews_before_expiry(fleet: Fleet) -> None:
     cloud = fleet.cloud
     cloud.token_lifetime = 2

@@ -141,6 +141,7 @@ async def test_reconnects_after_drop_and_reports_it(
     assert "ended" in reconnects[0].reason
 
 
+@pytest.mark.slow
 async def test_silent_stream_detected_and_reconnected(
     cloud: LocalCloud, client: ParticleClient, garage: FakeDevice
 ) -> None:
@@ -160,6 +161,7 @@ async def test_silent_stream_detected_and_reconnected(
     assert reasons == ["no data for 0.5s (stream presumed dead)"]
 
 
+@pytest.mark.slow
 async def test_keepalives_keep_a_quiet_stream_alive(
     cloud: LocalCloud, client: ParticleClient, garage: FakeDevice
 ) -> None:
@@ -269,6 +271,7 @@ async def test_break_releases_the_connection(
     await wait_until(lambda: not cloud.state.subscribers, limit=1.0)
 
 
+@pytest.mark.slow
 async def test_cancelling_the_consumer_releases_the_connection(
     cloud: LocalCloud, client: ParticleClient
 ) -> None:

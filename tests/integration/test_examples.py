@@ -40,6 +40,7 @@ def run_example(script: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_fleet_monitor_prints_transitions_and_resyncs_after_a_reconnect() -> None:
     out = run_example("fleet_monitor.py", "--duration", "4")
 
@@ -56,6 +57,7 @@ def test_fleet_monitor_prints_transitions_and_resyncs_after_a_reconnect() -> Non
     assert re.search(r"^Stopped: \d+ status event\(s\), 1 reconnect\(s\);", out, re.M), out
 
 
+@pytest.mark.slow
 def test_quickstart_lists_reads_calls_and_streams() -> None:
     out = run_example("quickstart.py")
 
@@ -71,6 +73,7 @@ def test_quickstart_lists_reads_calls_and_streams() -> None:
     assert "(no events in 10 s)" not in out
 
 
+@pytest.mark.slow
 def test_product_report_lists_devices_with_firmware_and_sim_usage() -> None:
     out = run_example("product_report.py")
 
@@ -90,6 +93,7 @@ def test_product_report_lists_devices_with_firmware_and_sim_usage() -> None:
     assert float(summary.group(1)) == pytest.approx(total, abs=0.02)
 
 
+@pytest.mark.slow
 def test_product_backend_runs_on_client_credentials_through_token_expiry() -> None:
     out = run_example("product_backend.py")
 
@@ -105,6 +109,7 @@ def test_product_backend_runs_on_client_credentials_through_token_expiry() -> No
     assert int(renewals.group(1)) >= 2, out  # the tokens expired during the burst and were renewed
 
 
+@pytest.mark.slow
 def test_webhook_roundtrip_delivers_to_its_own_server_and_reads_the_answer() -> None:
     out = run_example("webhook_roundtrip.py")
 
@@ -123,6 +128,7 @@ def test_webhook_roundtrip_delivers_to_its_own_server_and_reads_the_answer() -> 
     assert f"Deleted webhook {hook.group(1)}; webhooks left: 0" in out, out
 
 
+@pytest.mark.slow
 def test_fleet_health_shows_groups_vitals_and_quarantine() -> None:
     out = run_example("fleet_health.py")
 
@@ -139,6 +145,7 @@ def test_fleet_health_shows_groups_vitals_and_quarantine() -> None:
     assert "  left in quarantine: 0" in out
 
 
+@pytest.mark.slow
 def test_fleet_read_reads_a_variable_over_a_product_with_progress() -> None:
     out = run_example("fleet_read.py", "--concurrency", "8")
 
@@ -157,6 +164,7 @@ def test_fleet_read_reads_a_variable_over_a_product_with_progress() -> None:
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+@pytest.mark.slow
 def test_every_example_explains_itself_with_help(script: str) -> None:
     output = run_example(script, "--help")
     assert output.startswith(f"usage: {script} [-h]"), output

@@ -202,6 +202,7 @@ async def test_connection_usable_after_a_drop(fleet: Fleet, sdk: ParticleClient)
 # ---------------------------------------------------------------------- latency and timeouts
 
 
+@pytest.mark.slow
 async def test_slow_server_times_out(fleet: Fleet) -> None:
     fault = fleet.cloud.inject(variable_path(fleet), latency=2.0)
     async with ParticleClient(

@@ -144,6 +144,7 @@ async def test_particle_env_lets_a_bare_client_reach_the_local_cloud(
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_cli_serves_the_demo_fleet() -> None:
     process = await anyio.open_process(
         [sys.executable, "-m", "aioparticle.testing", "--port", "0"],
@@ -233,6 +234,7 @@ def test_synchronous(particle_cloud):
 """
 
 
+@pytest.mark.slow
 def test_a_user_can_enable_the_plugin_in_their_conftest(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(textwrap.dedent(USER_CONFTEST))
     pytester.makepyfile(test_user_suite=textwrap.dedent(USER_TESTS))

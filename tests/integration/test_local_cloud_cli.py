@@ -93,6 +93,7 @@ async def cli(*args: str) -> AsyncIterator[Cli]:
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_a_generated_fleet_with_a_fixed_token_and_latency_stops_cleanly_on_sigint() -> None:
     async with cli(
         "--token", TOKEN, "--devices", "25", "--products", "3", "--latency", "0.2"

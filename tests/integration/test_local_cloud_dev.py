@@ -267,6 +267,7 @@ def test_second_sees_the_same_cloud(particle_cloud_session, particle_env_session
 """
 
 
+@pytest.mark.slow
 def test_the_session_fixture_is_one_cloud_for_two_tests(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

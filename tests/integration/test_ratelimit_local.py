@@ -37,6 +37,7 @@ async def read_many(client: ParticleClient, fleet: Fleet, calls: int) -> list[fl
     return results
 
 
+@pytest.mark.slow
 async def test_a_429_storm_slows_every_call_and_they_complete_once_it_ends(
     fleet: Fleet,
 ) -> None:
@@ -62,6 +63,7 @@ async def test_a_429_storm_slows_every_call_and_they_complete_once_it_ends(
     assert cloud.busiest_window(1.0) <= 20
 
 
+@pytest.mark.slow
 async def test_without_the_limit_the_same_storm_is_hammered(fleet: Fleet) -> None:
     # the control of the test above: the same callers, no client-side limit
     cloud = fleet.cloud
@@ -75,6 +77,7 @@ async def test_without_the_limit_the_same_storm_is_hammered(fleet: Fleet) -> Non
     assert len([r for r in cloud.request_log if r.refused == 429]) >= 60
 
 
+@pytest.mark.slow
 async def test_a_client_at_the_clouds_figure_is_never_refused(fleet: Fleet) -> None:
     cloud = fleet.cloud
     cloud.limit_requests(10, per=1.0)
@@ -105,6 +108,7 @@ async def test_the_clouds_limit_refuses_a_client_without_one(cloud: LocalCloud) 
     assert [r.refused for r in cloud.request_log].count(429) == 1
 
 
+@pytest.mark.slow
 async def test_the_local_clouds_storm_answers_429_until_it_ends(
     fleet: Fleet, raw: httpx.AsyncClient
 ) -> None:

@@ -192,6 +192,7 @@ async def test_greeting_is_the_first_bytes(sse_cloud: LocalCloud, http: httpx.As
     assert headers["cache-control"] == "no-cache"
 
 
+@pytest.mark.slow
 async def test_keepalive_comments_arrive_when_idle(
     sse_cloud: LocalCloud, http: httpx.AsyncClient
 ) -> None:
@@ -611,6 +612,7 @@ async def test_stream_dropped_after_two_events(world: World, http: httpx.AsyncCl
     assert fault.hits == 1
 
 
+@pytest.mark.slow
 async def test_stream_silent_after_one_event(world: World, http: httpx.AsyncClient) -> None:
     world.cloud.inject_stream("/v1/devices/events", silent_after=1)
     async with open_raw(http, "/v1/devices/events", world.cloud.token) as stream:

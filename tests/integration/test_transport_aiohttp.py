@@ -205,6 +205,7 @@ async def test_untrusted_certificate_is_a_tls_error_never_retried(
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.slow
 async def test_silent_server_times_out(transport: str, sleeps: list[float]) -> None:
     async with serve(lambda seen: Reply(delay=3)) as server:
         async with ParticleClient(
@@ -390,6 +391,7 @@ async def test_httpx_aiohttp_client_malformed_response_is_typed_without_the_toke
 # ---------------------------------------------------------------------- streams, uploads, close
 
 
+@pytest.mark.slow
 async def test_event_stream_receives_and_closes() -> None:
     async with LocalCloud(keepalive_interval=0.2) as cloud:
         garage = cloud.add_device("garage")
@@ -406,6 +408,7 @@ async def test_event_stream_receives_and_closes() -> None:
     assert (first.name, first.data) == ("sensor/temp", "21.5")
 
 
+@pytest.mark.slow
 async def test_silent_stream_reconnects_on_the_read_timeout() -> None:
     async with LocalCloud(keepalive_interval=0.2) as cloud:
         garage = cloud.add_device("garage")

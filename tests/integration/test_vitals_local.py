@@ -170,6 +170,7 @@ async def test_another_accounts_device_is_refused(fleet: Fleet, sdk: ParticleCli
     assert fleet.cloud.vitals == {}
 
 
+@pytest.mark.slow
 async def test_sim_status_completes_while_waiting(fleet: Fleet, sdk: ParticleClient) -> None:
     cloud = fleet.cloud
     cloud.add_sim(ICCID, device=fleet.units[1])

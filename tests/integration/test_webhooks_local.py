@@ -518,6 +518,7 @@ async def test_other_integration_types_are_stored_and_listed_only(
     assert cloud.hook_deliveries == []
 
 
+@pytest.mark.slow
 async def test_a_slow_receiver_times_out_and_pending_deliveries_are_bounded(
     fleet: Fleet, sdk: ParticleClient
 ) -> None:

@@ -285,6 +285,11 @@ def _bind(call: OpenCall, value: object) -> ClientCall:
     return lambda client: call(client, value)
 
 
+def _stable_repr(value: object) -> str:
+    """`repr(value)` without the ` at 0x...` of a default repr, which differs between processes."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+
+
 def bad_input_grid(
     calls: Mapping[str, OpenCall],
     values: Sequence[object],
@@ -295,10 +300,11 @@ def bad_input_grid(
 ) -> list[ParameterSet]:
     """A row for every call and every value: `calls[name](client, value)` is refused.
 
-    Rows are named `[<prefix>-]<call name>-<value id>`; a value's id is its `repr` unless `ids`
-    names the values. The calls named in `eager` return a paginator (see `BadInput`).
+    Rows are named `[<prefix>-]<call name>-<value id>`; a value's id is its `repr` (without a
+    memory address, so that every pytest-xdist worker collects the same ids) unless `ids` names
+    the values. The calls named in `eager` return a paginator (see `BadInput`).
     """
-    value_ids = [repr(value) for value in values] if ids is None else list(ids)
+    value_ids = [_stable_repr(value) for value in values] if ids is None else list(ids)
     assert len(value_ids) == len(values)
     assert set(eager) <= set(calls)
     start = f"{prefix}-" if prefix else ""

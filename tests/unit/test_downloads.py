@@ -498,6 +498,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 async def test_large_download_to_a_file_uses_bounded_memory(tmp_path: Path) -> None:
     body = body_of(BIG, seed=64)
     expected = hashlib.sha256(body).hexdigest()

@@ -77,7 +77,15 @@ def run(value: str | None) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("value", ["debug", "DEBUG", " debug "])
+@pytest.mark.parametrize(
+    "value",
+    # each case runs a Python process: the quick loop keeps the plain spelling
+    [
+        "debug",
+        pytest.param("DEBUG", marks=pytest.mark.slow),
+        pytest.param(" debug ", marks=pytest.mark.slow),
+    ],
+)
 def test_debug_logs_every_call_and_retry_to_stderr(value: str) -> None:
     done = run(value)
     assert done.returncode == 0, done.stderr
@@ -97,6 +105,7 @@ def test_the_log_never_shows_a_credential() -> None:
     assert REVOKED not in err
 
 
+@pytest.mark.slow
 def test_info_leaves_the_debug_lines_out() -> None:
     done = run("info")
     assert done.returncode == 0, done.stderr
@@ -106,6 +115,7 @@ def test_info_leaves_the_debug_lines_out() -> None:
 
 
 @pytest.mark.parametrize("value", ["verbose", "warning", "1"])
+@pytest.mark.slow
 def test_another_value_warns_with_the_allowed_ones_and_changes_nothing(value: str) -> None:
     done = run(value)
     assert done.returncode == 0, done.stderr
@@ -117,6 +127,7 @@ def test_another_value_warns_with_the_allowed_ones_and_changes_nothing(value: st
 
 
 @pytest.mark.parametrize("value", [None, ""])
+@pytest.mark.slow
 def test_unset_logs_nothing(value: str | None) -> None:
     done = run(value)
     assert done.returncode == 0, done.stderr

@@ -176,6 +176,7 @@ def assert_same_event(got: Event, expected: Event) -> None:
     assert got.raw == expected.raw
 
 
+@pytest.mark.slow
 def test_the_fast_path_gives_the_event_of_the_spliced_path_for_many_payloads() -> None:
     rng = random.Random(20261129)
     delivered = malformed = 0

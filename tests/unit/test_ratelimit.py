@@ -217,6 +217,7 @@ async def test_a_burst_goes_at_once_then_calls_wait_their_turn(
     assert busiest(times, 10.0) <= 5
 
 
+@pytest.mark.slow
 async def test_concurrent_calls_are_smoothed_not_failed(
     api: respx.MockRouter, real_time: None
 ) -> None:
@@ -279,6 +280,7 @@ async def test_off_means_off(api: respx.MockRouter, sleeps: list[float], off: bo
     assert sleeps == []
 
 
+@pytest.mark.slow
 async def test_the_default_does_not_slow_ordinary_use(
     api: respx.MockRouter, client: ParticleClient, sleeps: list[float]
 ) -> None:
@@ -437,6 +439,7 @@ async def test_a_429_empties_the_burst(sleeps: list[float]) -> None:
     assert sleeps == [pytest.approx(2.0)]
 
 
+@pytest.mark.slow
 async def test_a_hold_arriving_while_a_call_waits_holds_it_too(real_time: None) -> None:
     budget = RateLimit(10, per=1.0, burst=1)  # one every 1/9 s
     await budget.acquire(60.0)

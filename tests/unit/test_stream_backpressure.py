@@ -106,7 +106,18 @@ async def test_the_reader_resumes_as_the_consumer_catches_up() -> None:
     )
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 7, 64, 1000])
+@pytest.mark.parametrize(
+    "size",
+    [
+        # a frame a byte (or two, three) at a time: thousands of reads, the slowest sizes
+        pytest.param(1, marks=pytest.mark.slow),
+        pytest.param(2, marks=pytest.mark.slow),
+        pytest.param(3, marks=pytest.mark.slow),
+        7,
+        64,
+        1000,
+    ],
+)
 async def test_frames_cut_into_chunks_of_any_size_arrive_whole(size: int) -> None:
     stream = b"".join(frame(n) for n in range(200))
     body = Body([stream[i : i + size] for i in range(0, len(stream), size)])

@@ -87,6 +87,7 @@ async def take(client: ParticleClient, count: int, **options: object) -> list[Ev
     return got
 
 
+@pytest.mark.slow
 async def test_thousands_of_failed_reconnects_do_not_kill_the_stream(
     api: respx.MockRouter, clock: list[float]
 ) -> None:
@@ -210,6 +211,7 @@ def forget(held: list[object]) -> None:
     gc.collect()
 
 
+@pytest.mark.slow
 async def test_a_stream_abandoned_open_warns_like_an_unclosed_file(
     api: respx.MockRouter, clock: list[float]
 ) -> None:

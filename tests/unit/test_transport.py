@@ -31,6 +31,7 @@ def _pool_connections(client: ParticleClient) -> list[object]:
     return list(client._core.shared.http._transport._pool.connections)  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_trickling_server_cannot_hold_a_call_past_the_deadline() -> None:
     # One byte every 50 ms keeps a plain read timeout from ever firing; the deadline must.
     async with serve(

@@ -97,6 +97,7 @@ def test_asyncio_and_aiohttp_are_imported_by_the_transport_module_only() -> None
             assert "aiohttp" not in names, module
 
 
+@pytest.mark.slow
 def test_importing_aioparticle_loads_no_aiohttp() -> None:
     code = (
         "import sys, aioparticle; aioparticle.ParticleClient('t'); print('aiohttp' in sys.modules)"
