@@ -79,11 +79,13 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def _trio_runs_of_bad_input_are_slow(items: list[pytest.Item]) -> None:
-    """Mark `slow` the trio run of every bad-input row (`tests.unit._wire.BadInput`).
+    """Mark `slow` the trio run of every bad-input row (`tests.unit._wire.BadInput`) and of
+    every integration test.
 
-    Those rows are more than half the suite, and each is refused before any I/O, by code that
-    does not touch the event loop: `-m "not slow"` (the quick loop) keeps their asyncio run,
-    the full suite runs both.
+    The bad-input rows are more than half the suite, and each is refused before any I/O, by
+    code that does not touch the event loop; an integration test's time goes to its local
+    cloud, the same under either loop. `-m "not slow"` (the quick loop) keeps their asyncio
+    run and every unit test's trio run; the full suite runs both.
     """
     from tests.unit._wire import BadInput  # here: that module imports this one
 
@@ -91,7 +93,9 @@ def _trio_runs_of_bad_input_are_slow(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("anyio_backend") != "trio":
             continue
-        if any(isinstance(value, BadInput) for value in callspec.params.values()):
+        if INTEGRATION in Path(str(item.path)).parents or any(
+            isinstance(value, BadInput) for value in callspec.params.values()
+        ):
             item.add_marker(pytest.mark.slow)
 
 

@@ -59,6 +59,8 @@ REPO = HERE.parents[1]
 ROOT = Path(os.environ.get("AIOPARTICLE_SAMPLES_ROOT") or REPO).resolve()
 PRELUDE = (HERE / "_prelude.py").read_text(encoding="utf-8")
 SAMPLES = collect(ROOT)
+#: the kinds of sample run as a subprocess
+SUBPROCESS_KINDS = ("program", "pytest")
 _ORIGINAL_GETADDRINFO = socket.getaddrinfo
 #: the longest one sample may run (a program's subprocess is killed after it)
 TIMEOUT = 20.0
@@ -121,7 +123,10 @@ def web_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A small web server on 127.0.0.1 (a webhook's target); its port in the environment the
     prelude reads."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer200)
-    thread = threading.Thread(target=server.serve_forever, name="sample-web-server", daemon=True)
+    # a short poll interval: shutdown() waits for the loop's next poll (0.5 s by default)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.01,), name="sample-web-server", daemon=True
+    )
     thread.start()
     port = server.server_address[1]
     monkeypatch.setenv("AIOPARTICLE_SAMPLE_WEB_PORT", str(port))
@@ -143,7 +148,16 @@ def _restore_environ() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("web_server", "_restore_environ")
-@pytest.mark.parametrize("sample", SAMPLES, ids=[sample.id for sample in SAMPLES])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        # a program or a test file runs in its own interpreter: part of the full run, not of the
+        # quick `-m "not slow"` loop (which keeps every fragment and module sample)
+        pytest.param(sample, marks=pytest.mark.slow if sample.kind in SUBPROCESS_KINDS else ())
+        for sample in SAMPLES
+    ],
+    ids=[sample.id for sample in SAMPLES],
+)
 def test_sample(
     sample: Sample, demo_cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
