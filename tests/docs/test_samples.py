@@ -121,7 +121,10 @@ def web_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A small web server on 127.0.0.1 (a webhook's target); its port in the environment the
     prelude reads."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer200)
-    thread = threading.Thread(target=server.serve_forever, name="sample-web-server", daemon=True)
+    # a short poll interval: shutdown() waits for the loop to look, once per sample
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.01,), name="sample-web-server", daemon=True
+    )
     thread.start()
     port = server.server_address[1]
     monkeypatch.setenv("AIOPARTICLE_SAMPLE_WEB_PORT", str(port))
