@@ -209,16 +209,21 @@ async def fleet_locations(request: Request) -> Response:
     """The last known location of every device: `device_id`, `device_name` (a prefix) and
     `groups` (`groups[0]=a&groups[1]=b`, or comma-separated) filter."""
     product, _ = product_of(request)
+    rows = cloud(request).latest_locations(product, **_device_filters(request))
+    return json_response({"locations": rows})
+
+
+def _device_filters(request: Request) -> dict[str, Any]:
+    """`device_id`, `device_name` (a prefix) and `groups` (`groups[0]=a&groups[1]=b`, or
+    comma-separated)."""
     query = request.query_params
     groups = [v for k, v in query.multi_items() if k.startswith("groups[")]
     groups += [g for v in query.getlist("groups") for g in v.split(",") if g]
-    rows = cloud(request).latest_locations(
-        product,
-        device_id=query.get("device_id") or None,
-        device_name=query.get("device_name") or None,
-        groups=groups,
-    )
-    return json_response({"locations": rows})
+    return {
+        "device_id": query.get("device_id") or None,
+        "device_name": query.get("device_name") or None,
+        "groups": groups,
+    }
 
 
 def _location_filters(request: Request) -> dict[str, Any]:
@@ -246,14 +251,8 @@ async def list_locations(request: Request) -> Response:
     filtered as `fleet_locations`, by `date_range` and by the rectangle `rect_bl`-`rect_tr`."""
     product, _ = product_of(request)
     query = request.query_params
-    groups = [v for k, v in query.multi_items() if k.startswith("groups[")]
-    groups += [g for v in query.getlist("groups") for g in v.split(",") if g]
     rows = cloud(request).device_locations(
-        product,
-        device_id=query.get("device_id") or None,
-        device_name=query.get("device_name") or None,
-        groups=groups,
-        **_location_filters(request),
+        product, **_device_filters(request), **_location_filters(request)
     )
     page, per_page = paging(query, default=20)
     meta = {**page_meta(page, per_page, len(rows)), "devices_found": len(rows)}

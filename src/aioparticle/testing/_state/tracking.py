@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._base import Refused, StateBase, iso, utcnow
 
 if TYPE_CHECKING:
+    from .devices import FakeDevice
     from .products import FakeProduct
 
 __all__ = ["DEFAULT_CONFIG_SCHEMA", "InvalidSchema", "LocationFix", "TrackingMixin"]
@@ -195,14 +196,8 @@ class TrackingMixin(StateBase):
                 fixes.setdefault(fix.device_id, []).append(fix)
             rows = []
             for key in sorted(fixes):
-                device = self.devices.get(key)
-                if device is None or device.product_id != product.id:
-                    continue
-                if device_id is not None and device.id != device_id.lower():
-                    continue
-                if device_name is not None and not device.name.startswith(device_name):
-                    continue
-                if wanted and not wanted & set(device.groups):
+                device = self._located_device(key, product, device_id, device_name, wanted)
+                if device is None:
                     continue
                 track = sorted(fixes[key], key=lambda fix: fix.at)
                 points = [[fix.lng, fix.lat] for fix in track]
@@ -226,6 +221,27 @@ class TrackingMixin(StateBase):
                 )
             return rows
 
+    def _located_device(
+        self,
+        key: str,
+        product: FakeProduct,
+        device_id: str | None,
+        device_name: str | None,
+        wanted: set[str],
+    ) -> FakeDevice | None:
+        """The product's device `key` if it passes the location filters (`device_id`; a name
+        starting with `device_name`; in one of the `wanted` groups), else None."""
+        device = self.devices.get(key)
+        if device is None or device.product_id != product.id:
+            return None
+        if device_id is not None and device.id != device_id.lower():
+            return None
+        if device_name is not None and not device.name.startswith(device_name):
+            return None
+        if wanted and not wanted & set(device.groups):
+            return None
+        return device
+
     def latest_locations(
         self,
         product: FakeProduct,
@@ -244,14 +260,8 @@ class TrackingMixin(StateBase):
                     latest[fix.device_id] = fix
             rows = []
             for key in sorted(latest):
-                device = self.devices.get(key)
-                if device is None or device.product_id != product.id:
-                    continue
-                if device_id is not None and device.id != device_id.lower():
-                    continue
-                if device_name is not None and not device.name.startswith(device_name):
-                    continue
-                if wanted and not wanted & set(device.groups):
+                device = self._located_device(key, product, device_id, device_name, wanted)
+                if device is None:
                     continue
                 fix = latest[key]
                 rows.append(
