@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import os
+import tarfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -156,3 +158,14 @@ def api() -> Iterator[respx.MockRouter]:
 async def client() -> AsyncIterator[ParticleClient]:
     async with ParticleClient(TOKEN, base_url=API) as particle:
         yield particle
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    """A .tar.gz archive of `files` (path: content)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -23,6 +23,7 @@ from aioparticle.testing import (
     make_library_archive,
     seed_demo,
 )
+from tests.conftest import tar_gz
 from tests.integration.conftest import OTHER_USER, PRODUCT_ID, PRODUCT_SLUG, Fleet, bearer
 
 pytestmark = pytest.mark.anyio
@@ -69,16 +70,6 @@ def world(fleet: Fleet) -> World:
 def iso_z(value: str) -> datetime:
     assert value.endswith("Z"), value
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------- auth and product access

@@ -3,9 +3,7 @@ total)` starts at 0 and reaches the body's length, which the server received in 
 
 from __future__ import annotations
 
-import io
 import random
-import tarfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,21 +12,12 @@ import anyio
 import pytest
 
 from aioparticle import ParticleClient
+from tests.conftest import tar_gz
 from tests.integration.conftest import PRODUCT_ID, Fleet
 
 pytestmark = pytest.mark.anyio
 
 STEP = 64 * 1024
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def big(size: int) -> bytes:

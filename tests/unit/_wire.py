@@ -338,3 +338,9 @@ def bad_segments(too_long: int, *extra: tuple[str, object]) -> tuple[list[object
         ("int", 123),
     ]
     return [value for _, value in cases], [case_id for case_id, _ in cases]
+
+
+def sse(*names: str, data: str = '{"data":"1","coreid":"d1"}') -> httpx.Response:
+    """An event-stream answer: a greeting, then one frame per name with the same data."""
+    body = ":ok\n\n" + "".join(f"event: {name}\ndata: {data}\n\n" for name in names)
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)

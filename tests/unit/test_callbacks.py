@@ -30,16 +30,11 @@ from aioparticle import (
     _stream,
 )
 from tests.conftest import API, TOKEN
-from tests.unit._wire import expect_invalid, expect_invalid_now
+from tests.unit._wire import expect_invalid, expect_invalid_now, sse
 
 pytestmark = pytest.mark.anyio
 
 PATH = "/v1/devices/events"
-
-
-def sse(*names: str, data: str = '{"data":"1","coreid":"d1"}') -> httpx.Response:
-    body = ":ok\n\n" + "".join(f"event: {name}\ndata: {data}\n\n" for name in names)
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)
 
 
 @pytest.fixture(autouse=True)

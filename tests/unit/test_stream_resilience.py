@@ -27,15 +27,11 @@ from aioparticle import (
 )
 from aioparticle._budget import RATE_LIMIT_PENALTY
 from tests.conftest import API, TOKEN
+from tests.unit._wire import sse
 
 pytestmark = pytest.mark.anyio
 
 PATH = "/v1/devices/events"
-
-
-def sse(*names: str, data: str = '{"data":"1","coreid":"d1"}') -> httpx.Response:
-    body = ":ok\n\n" + "".join(f"event: {name}\ndata: {data}\n\n" for name in names)
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)
 
 
 def html() -> httpx.Response:
