@@ -63,13 +63,13 @@ class Cli:
 
 
 @asynccontextmanager
-async def cli(*args: str) -> AsyncIterator[Cli]:
+async def cli(*args: str, env: dict[str, str] | None = None) -> AsyncIterator[Cli]:
     """The CLI on a free port, once it printed its `export` lines (parsed as a shell would)."""
     process = await anyio.open_process(
         [sys.executable, "-m", "aioparticle.testing", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=ENV,
+        env={**ENV, **(env or {})},
     )
     try:
         assert process.stdout is not None
@@ -199,3 +199,29 @@ async def test_the_state_file_keeps_devices_products_tokens_and_events(tmp_path:
     with sqlite3.connect(state) as db:
         events = db.execute("SELECT name, data FROM events ORDER BY seq").fetchall()
     assert events == [("dev/hello", "world")]
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_the_token_can_come_from_the_environment_instead_of_the_process_list() -> None:
+    async with cli("--empty", env={"AIOPARTICLE_CLOUD_TOKEN": TOKEN}) as running:
+        assert running.token == TOKEN
+        async with ParticleClient(TOKEN, base_url=running.url) as client:
+            assert len(await client.devices.list()) == 0
+        status, errors, _ = await running.stop()
+    assert status == 0, errors
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_bad_token_in_the_environment_is_refused_without_repeating_it() -> None:
+    with anyio.fail_after(10):  # refused at once, never served
+        process = await anyio.run_process(
+            [sys.executable, "-m", "aioparticle.testing", "--port", "0"],
+            env={**ENV, "AIOPARTICLE_CLOUD_TOKEN": "bad token!"},
+            check=False,
+        )
+    errors = process.stderr.decode()
+    assert process.returncode == 2, errors
+    assert "$AIOPARTICLE_CLOUD_TOKEN: " in errors and "letters, digits" in errors
+    assert "bad token!" not in errors

@@ -116,6 +116,10 @@ def _seconds(low: float, high: float, *, low_included: bool) -> Callable[[str], 
     return parse
 
 
+#: The environment variable read for the token when --token is not given.
+TOKEN_ENV = "AIOPARTICLE_CLOUD_TOKEN"  # noqa: S105 - a variable name, not a token
+
+
 def _token(text: str) -> str:
     try:
         return check_token(text)
@@ -142,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="a fixed access token for the default account (developer@example.com), so clients "
         "keep working across restarts: 8 to 256 letters, digits and - . _ ~ + / = "
-        "(default: the state file's token, else a new random one)",
+        f"(default: ${TOKEN_ENV}, which keeps it out of the process list; else the state "
+        "file's token; else a new random one)",
     )
     fleet = parser.add_mutually_exclusive_group()
     fleet.add_argument(
@@ -185,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.token is None and os.environ.get(TOKEN_ENV):
+        try:
+            args.token = check_token(os.environ[TOKEN_ENV])
+        except ValueError as exc:  # the message never repeats the token
+            parser.error(f"${TOKEN_ENV}: {exc}")
     if args.empty and args.products:
         parser.error("argument --products: not allowed with argument --empty")
     stop = threading.Event()
