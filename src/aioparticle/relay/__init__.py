@@ -331,11 +331,9 @@ class EventRelay:
             async for event in stream:
                 if self._failure is not None:
                     raise self._failure
-                self._sequence += 1
                 appended = await self._append(
                     {
                         "kind": "event",
-                        "seq": str(self._sequence),
                         "name": event.name,
                         "data": event.data,
                         "published_at": (
@@ -360,11 +358,13 @@ class EventRelay:
     async def _stopped(self) -> None:
         if self._down_since is not None:
             return
-        self._sequence += 1
+        marker = self._marker("stopped", "the relay stopped")
+        marker["seq"] = str(self._sequence + 1)
         try:
-            await self._command(self._xadd(self._marker("stopped", "the relay stopped")))
+            await self._command(self._xadd(marker))
         except (_UnreachableError, RelayError):
             return
+        self._sequence += 1
         self.markers += 1
         logger.info("relay into Redis Stream %r stopped", self.key)
 
@@ -398,18 +398,11 @@ class EventRelay:
             except ValueError:
                 return 0
 
-    def _marker(self, kind: str, reason: str, **extra: str) -> dict[str, str]:
-        return {
-            "kind": "marker",
-            "seq": str(self._sequence),
-            "gap": kind,
-            "reason": reason,
-            "at": _now(),
-            **extra,
-        }
+    @staticmethod
+    def _marker(kind: str, reason: str, **extra: str) -> dict[str, str]:
+        return {"kind": "marker", "gap": kind, "reason": reason, "at": _now(), **extra}
 
     async def _append_marker(self, kind: str, reason: str, **extra: str) -> None:
-        self._sequence += 1
         if await self._append(self._marker(kind, reason, **extra)):
             self.markers += 1
 
@@ -421,19 +414,47 @@ class EventRelay:
         return added
 
     async def _append(self, fields: dict[str, str]) -> bool:
-        """Append one entry; `False` if it was dropped (Redis down past `max_outage`)."""
+        """Append one entry with the next sequence number; `False` if it was dropped (Redis
+        down past `max_outage`). After an outage that dropped events, a `"dropped"` marker
+        goes first."""
         while True:
             if self._dropping and time.monotonic() < self._next_try:
                 return self._drop()
             try:
+                if self._dropped_in_outage:
+                    await self._append_dropped()
+                fields["seq"] = str(self._sequence + 1)
                 await self._command(self._xadd(fields))
             except _UnreachableError as exc:
                 if self._went_down(exc):
                     return self._drop()
                 await anyio.sleep(_delay(self._failures))
                 continue
-            await self._back_up()
+            self._sequence += 1
+            self._back_up()
             return True
+
+    async def _append_dropped(self) -> None:
+        assert self._down_since is not None
+        downtime = time.monotonic() - self._down_since
+        dropped = self._dropped_in_outage
+        marker = self._marker(
+            "dropped",
+            f"Redis was unreachable for {downtime:.1f}s",
+            dropped=str(dropped),
+            downtime=f"{downtime:.3f}",
+        )
+        marker["seq"] = str(self._sequence + 1)
+        await self._command(self._xadd(marker))
+        self._sequence += 1
+        self.markers += 1
+        self._dropped_in_outage = 0
+        logger.warning(
+            "Redis is back after %.1fs: %d events were dropped from the relay into %r",
+            downtime,
+            dropped,
+            self.key,
+        )
 
     def _went_down(self, exc: _UnreachableError) -> bool:
         """Note a failure; `True` when the relay must drop (down past `max_outage`)."""
@@ -462,38 +483,22 @@ class EventRelay:
         return True
 
     def _drop(self) -> bool:
+        """Count one dropped entry (its sequence number is used up: consumers see a jump)."""
+        self._sequence += 1
         self.dropped += 1
         self._dropped_in_outage += 1
         return False
 
-    async def _back_up(self) -> None:
+    def _back_up(self) -> None:
         if self._down_since is None:
             return
-        downtime = time.monotonic() - self._down_since
-        dropped, self._dropped_in_outage = self._dropped_in_outage, 0
-        self._down_since, self._dropping, self._failures = None, False, 0
-        if dropped:
-            logger.warning(
-                "Redis is back after %.1fs: %d events were dropped from the relay into %r",
-                downtime,
-                dropped,
-                self.key,
-            )
-            self._sequence += 1
-            marker = self._marker(
-                "dropped", f"Redis was unreachable for {downtime:.1f}s", dropped=str(dropped)
-            )
-            try:
-                await self._command(self._xadd(marker))
-                self.markers += 1
-            except _UnreachableError:  # down again: the next append notes it
-                pass
-        else:
+        if not self._dropping:
             logger.warning(
                 "Redis is back after %.1fs: the relay into %r goes on, nothing dropped",
-                downtime,
+                time.monotonic() - self._down_since,
                 self.key,
             )
+        self._down_since, self._dropping, self._failures = None, False, 0
 
     async def _command(self, command: Awaitable[Any], *, extra: float = 0.0) -> Any:
         """Await one Redis command: `_UnreachableError` on a connection failure or the timeout,
