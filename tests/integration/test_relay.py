@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import pytest
 
+import aioparticle
 from aioparticle import Event, ParticleClient, RelayError
 from aioparticle.relay import EventRelay, Gap
 from aioparticle.testing import LocalCloud
@@ -22,6 +28,9 @@ from tests.integration._redis import RedisServer, free_port, needs_redis
 from tests.integration.conftest import wait_until
 
 pytestmark = [pytest.mark.anyio, needs_redis, pytest.mark.slow]
+
+#: where this aioparticle is imported from, for the command's process
+SRC = str(Path(aioparticle.__file__).resolve().parents[1])
 
 
 @pytest.fixture
@@ -364,3 +373,61 @@ async def test_a_key_holding_something_else_is_a_clear_error(
         async with relay.consume("g", "w") as events:
             async for _ in events:
                 pass
+
+
+async def test_the_command_relays_until_sigterm(
+    cloud: LocalCloud, relay: EventRelay, redis_url: str
+) -> None:
+    garage = cloud.add_device("garage")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),
+        "PARTICLE_API_URL": cloud.url,
+        "PARTICLE_ACCESS_TOKEN": cloud.token,
+        "AIOPARTICLE_RELAY_REDIS_URL": redis_url,
+        "AIOPARTICLE_RELAY_KEY": relay.key,
+    }
+    command = [sys.executable, "-m", "aioparticle.relay", "--maxlen", "500"]
+    process = await anyio.open_process(command, env=env)
+    log = b""
+    try:
+        with anyio.fail_after(20):
+            while not cloud.state.subscribers:
+                await anyio.sleep(0.05)
+            garage.publish("temp", "21")
+            while await relayed_count(relay) < 1:
+                await anyio.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            assert process.stderr is not None
+            async for chunk in process.stderr:
+                log += chunk
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+    text = log.decode()
+    assert "relaying event stream /v1/devices/events" in text
+    assert "SIGTERM: stopping" in text
+    assert cloud.token not in text
+    stored = await entries(relay)
+    assert [(e["kind"], e.get("gap") or e.get("data")) for e in stored] == [
+        ("marker", "started"),
+        ("event", "21"),
+        ("marker", "stopped"),
+    ]
+    assert "relaying /v1/devices/events" in stored[0]["reason"]
+
+
+def test_the_command_refuses_a_bad_maxlen() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "aioparticle.relay", "--maxlen", "zero"],
+        env={**os.environ, "PYTHONPATH": SRC},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "--maxlen: not a number: 'zero'" in done.stderr
