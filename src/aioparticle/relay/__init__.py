@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
+from anyio.abc import TaskStatus
 
 from .._callbacks import checked_callback
 from .._exceptions import EventLoopError, InvalidArgumentError, RelayError
@@ -296,6 +297,7 @@ class EventRelay:
         org: str | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         dedupe: int = 0,
+        task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
     ) -> None:
         """Relay `client.events.stream(...)` (scoped by the same arguments) into the Redis
         Stream until cancelled or the stream ends (a 401, 403 or 404 raises here, as from
@@ -307,6 +309,9 @@ class EventRelay:
         a `"stopped"` one when the relay ends (best effort). While Redis is unreachable the
         relay stops reading the upstream stream and retries with backoff; past `max_outage`
         it reads on and drops (counted, logged) until Redis answers again.
+
+        Started with `await task_group.start(...)`, it returns once the upstream stream is
+        open and the `"started"` marker written: what is published from then on is relayed.
         """
         _require_asyncio("EventRelay.run")
         if self._running:
@@ -323,8 +328,10 @@ class EventRelay:
         self._running = True
         try:
             self._sequence = await self._last_sequence()
+            await stream._connect(initial=True)  # a 401, 403 or 404 raises here
             await self._append_marker("started", f"relaying {stream.path}")
             logger.info("relaying event stream %s into Redis Stream %r", stream.path, self.key)
+            task_status.started()
             # bare iteration: the stream reads only when asked, so while Redis is down the
             # socket is not read (backpressure), and every event read before a reconnect
             # is appended before the reconnect's marker
