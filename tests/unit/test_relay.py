@@ -57,6 +57,8 @@ def test_a_bad_redis_is_refused() -> None:
         (("g", "w"), {"block": "1"}, "block must be"),
         (("g", "w"), {"start": "1-0"}, "start must be"),
         (("g", "w"), {"auto_ack": 1}, "auto_ack must be"),
+        (("g", "w"), {"prefetch": 0}, "prefetch must be"),
+        (("g", "w"), {"prefetch": 1001}, "prefetch must be"),
         (("g", "w"), {"on_gap": "print"}, "on_gap must be a callable"),
         (("g", "w"), {"on_gap": lambda a, b: None}, "on_gap must be a callable"),
     ],

@@ -75,7 +75,7 @@ DEFAULT_MAXLEN = 100_000
 #: The first wait after a failed Redis command, and the longest.
 _RETRY_BASE = 0.05
 _RETRY_CAP = 2.0
-#: Entries read (or claimed) by one Redis command of a consumer.
+#: Entries of its own a restarted consumer reads back per Redis command.
 _BATCH = 64
 
 #: The kinds of gap a relay marks.
@@ -529,6 +529,7 @@ class EventRelay:
         block: float = 2.0,
         auto_ack: bool = True,
         start: Literal["0", "$"] = "0",
+        prefetch: int = 1,
         on_gap: GapCallback | None = None,
     ) -> RelayConsumer:
         """Read the Redis Stream as `consumer` of the consumer group `group` (created when
@@ -542,6 +543,8 @@ class EventRelay:
         is claimed by the next consumer that looks, and delivered again. Each read waits at
         most `block` seconds for new entries before claiming is tried again. A new group
         starts at the oldest entry kept (`start="0"`) or at the next one (`start="$"`).
+        `prefetch` entries are taken from the group per read: more is faster, but entries
+        taken ahead are this worker's (pending on it, waiting for `claim_after` if it dies).
         `on_gap(gap)` gets each marker of the relay (a `Gap`); it may take no argument, and
         may be a plain function or a coroutine function.
         """
@@ -553,6 +556,7 @@ class EventRelay:
             block=_positive(block, "block"),
             auto_ack=auto_ack,
             start=start,
+            prefetch=prefetch,
             on_gap=on_gap,
         )
 
@@ -577,10 +581,14 @@ class RelayConsumer:
         block: float,
         auto_ack: bool,
         start: str,
+        prefetch: int,
         on_gap: GapCallback | None,
     ) -> None:
         if start not in ("0", "$"):
             raise InvalidArgumentError(f"start must be '0' or '$', got {start!r}")
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or not 1 <= prefetch <= 1000:
+            raise InvalidArgumentError(f"prefetch must be an int from 1 to 1000, got {prefetch!r}")
+        self.prefetch = prefetch
         if not isinstance(auto_ack, bool):
             raise InvalidArgumentError("auto_ack must be a bool")
         self.relay = relay
@@ -736,7 +744,7 @@ class RelayConsumer:
                     self.consumer,
                     min_idle_time=round(self.claim_after * 1000),
                     start_id=self._claim_cursor,
-                    count=_BATCH,
+                    count=self.prefetch,
                 )
             )
             cursor, claimed = _text(answer[0]), answer[1]
@@ -758,7 +766,11 @@ class RelayConsumer:
         block_ms = round(min(self.block, max(self._next_claim - now, 0.001)) * 1000)
         answer = await self._retrying(
             lambda: relay.redis.xreadgroup(
-                self.group, self.consumer, {relay.key: ">"}, count=_BATCH, block=max(block_ms, 1)
+                self.group,
+                self.consumer,
+                {relay.key: ">"},
+                count=self.prefetch,
+                block=max(block_ms, 1),
             ),
             extra=self.block,
         )
