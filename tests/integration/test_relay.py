@@ -432,3 +432,68 @@ def test_the_command_refuses_a_bad_maxlen() -> None:
     )
     assert done.returncode == 2
     assert "--maxlen: not a number: 'zero'" in done.stderr
+
+
+async def test_closing_the_relay_ends_run_and_consumers(
+    cloud: LocalCloud, client: ParticleClient, redis_url: str, key: str
+) -> None:
+    garage = cloud.add_device("garage")
+    relay = EventRelay(redis_url, key=key)
+    got: list[str] = []
+    ended: list[str] = []
+
+    async def work() -> None:
+        async with relay.consume("g", "w", block=0.2) as events:
+            async for event in events:
+                got.append(event.data)
+        ended.append("consumer")
+
+    async def relaying() -> None:
+        await relay.run(client, device="mine")
+        ended.append("run")
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(relaying)
+            await started(relay, cloud)
+            tg.start_soon(work)
+            garage.publish("n", "1")
+            await wait_until(lambda: got == ["1"], limit=5)
+            await relay.aclose()
+    assert sorted(ended) == ["consumer", "run"]  # both ended by themselves, not cancelled
+    await wait_until(lambda: not cloud.state.subscribers, limit=2)
+    with pytest.raises(RelayError, match="closed"):
+        await relay.run(client, device="mine")
+    async with EventRelay(redis_url, key=key) as reader:
+        stored = await entries(reader)
+    assert stored[-1]["gap"] == "stopped"
+
+
+async def test_without_auto_ack_an_event_is_acknowledged_only_by_ack(
+    cloud: LocalCloud, client: ParticleClient, relay: EventRelay
+) -> None:
+    garage = cloud.add_device("garage")
+    seen: list[tuple[str, bool]] = []
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            await tg.start(functools.partial(relay.run, client, device="mine"))
+            garage.publish("n", "1")
+            garage.publish("n", "2")
+            async with relay.consume("g", "w", auto_ack=False, block=0.2) as events:
+                async for event in events:
+                    assert events.entry is not None
+                    seen.append((event.data, events.entry.redelivered))
+                    if event.data == "2":
+                        await events.ack()
+                        break
+            # "1" was never acknowledged: pending on "w", which gets it back when it restarts
+            assert (await relay.redis.xpending(relay.key, "g"))["pending"] == 1
+            async with relay.consume("g", "w", auto_ack=False, block=0.2) as events:
+                async for event in events:
+                    assert events.entry is not None
+                    seen.append((event.data, events.entry.redelivered))
+                    await events.ack()
+                    break
+            tg.cancel_scope.cancel()
+    assert seen == [("1", False), ("2", False), ("1", True)]
+    assert (await relay.redis.xpending(relay.key, "g"))["pending"] == 0

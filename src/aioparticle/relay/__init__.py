@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .._client import ParticleClient
+    from .._stream import EventStream
     from ..types import ProductRef
 
 __all__ = [
@@ -255,6 +256,9 @@ class EventRelay:
         self._failures = 0
         self._failure: RelayError | None = None
         self._running = False
+        self._closed = False
+        self._run_scope: anyio.CancelScope | None = None
+        self._run_done = anyio.Event()
         #: events appended to the Redis Stream by `run()`
         self.relayed = 0
         #: events `run()` dropped because Redis stayed down longer than `max_outage`
@@ -280,7 +284,14 @@ class EventRelay:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the Redis client if this relay created it (from a URL)."""
+        """End a running `run()` (its upstream stream closed, a `"stopped"` marker written)
+        and the consumers (each at its next event, within `block` seconds), then close the
+        Redis client if this relay created it (from a URL). Idempotent."""
+        self._closed = True
+        if self._run_scope is not None:
+            self._run_scope.cancel()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout + 1.0):
+                await self._run_done.wait()
         if self._owns_redis:
             with anyio.CancelScope(shield=True):
                 await self.redis.aclose()
@@ -314,6 +325,8 @@ class EventRelay:
         open and the `"started"` marker written: what is published from then on is relayed.
         """
         _require_asyncio("EventRelay.run")
+        if self._closed:
+            raise RelayError("this relay has been closed")
         if self._running:
             raise RelayError(f"this relay is already running into {self.key!r}")
         stream = client.events.stream(
@@ -326,41 +339,51 @@ class EventRelay:
             on_reconnect=self._reconnected,
         )
         self._running = True
+        self._run_done = anyio.Event()
+        started = False
         try:
-            self._sequence = await self._last_sequence()
-            await stream._connect(initial=True)  # a 401, 403 or 404 raises here
-            await self._append_marker("started", f"relaying {stream.path}")
-            logger.info("relaying event stream %s into Redis Stream %r", stream.path, self.key)
-            task_status.started()
-            # bare iteration: the stream reads only when asked, so while Redis is down the
-            # socket is not read (backpressure), and every event read before a reconnect
-            # is appended before the reconnect's marker
-            async for event in stream:
-                if self._failure is not None:
-                    raise self._failure
-                appended = await self._append(
-                    {
-                        "kind": "event",
-                        "name": event.name,
-                        "data": event.data,
-                        "published_at": (
-                            "" if event.published_at is None else event.published_at.isoformat()
-                        ),
-                        "device_id": event.device_id or "",
-                        "raw": event.raw,
-                    }
-                )
-                if appended:
-                    self.relayed += 1
-            if self._failure is not None:
-                raise self._failure
+            with anyio.CancelScope() as self._run_scope:
+                self._sequence = await self._last_sequence()
+                await stream._connect(initial=True)  # a 401, 403 or 404 raises here
+                await self._append_marker("started", f"relaying {stream.path}")
+                started = True
+                logger.info("relaying event stream %s into Redis Stream %r", stream.path, self.key)
+                task_status.started()
+                await self._relay(stream)
         finally:
             self._running = False
             self._failure = None
+            self._run_scope = None
             with anyio.CancelScope(shield=True):
                 await stream.aclose()
-                with anyio.move_on_after(1.0):  # best effort: Redis may be the reason
-                    await self._stopped()
+                if started:
+                    with anyio.move_on_after(1.0):  # best effort: Redis may be the reason
+                        await self._stopped()
+                self._run_done.set()
+
+    async def _relay(self, stream: EventStream) -> None:
+        # bare iteration: the stream reads only when asked, so while Redis is down the
+        # socket is not read (backpressure), and every event read before a reconnect
+        # is appended before the reconnect's marker
+        async for event in stream:
+            if self._failure is not None:
+                raise self._failure
+            appended = await self._append(
+                {
+                    "kind": "event",
+                    "name": event.name,
+                    "data": event.data,
+                    "published_at": (
+                        "" if event.published_at is None else event.published_at.isoformat()
+                    ),
+                    "device_id": event.device_id or "",
+                    "raw": event.raw,
+                }
+            )
+            if appended:
+                self.relayed += 1
+        if self._failure is not None:
+            raise self._failure
 
     async def _stopped(self) -> None:
         if self._down_since is not None:
@@ -606,6 +629,7 @@ class RelayConsumer:
         self._ready: deque[tuple[str, dict[str, str], bool]] = deque()
         self._prepared = False
         self._own_pending = True  # first read this consumer's own pending entries
+        self._own_cursor = "0"
         self._next_claim = 0.0
         self._claim_cursor = "0-0"
         self._unacked: str | None = None
@@ -641,8 +665,7 @@ class RelayConsumer:
         """Acknowledge the last event if the block ended without an exception."""
         try:
             if exc is None and self.auto_ack and self._unacked is not None:
-                with anyio.CancelScope(shield=True):
-                    await self.ack()
+                await self.ack()
         finally:
             self._closed = True
 
@@ -666,7 +689,7 @@ class RelayConsumer:
         _require_asyncio("RelayConsumer")
         if self.auto_ack and self._unacked is not None:
             await self.ack()
-        if self._closed:
+        if self._closed or self.relay._closed:
             raise StopAsyncIteration
         if not self._prepared:
             await self._create_group()
@@ -676,6 +699,8 @@ class RelayConsumer:
                 event = await self._entry(entry_id, fields, redelivered)
                 if event is not None:
                     return event
+            if self.relay._closed:
+                raise StopAsyncIteration
             await self._fetch()
 
     async def _entry(
@@ -727,12 +752,14 @@ class RelayConsumer:
         if self._own_pending:
             answer = await self._retrying(
                 lambda: relay.redis.xreadgroup(
-                    self.group, self.consumer, {relay.key: "0"}, count=_BATCH
+                    self.group, self.consumer, {relay.key: self._own_cursor}, count=_BATCH
                 )
             )
             entries = _entries(answer)
             if not entries:
                 self._own_pending = False
+            else:
+                self._own_cursor = entries[-1][0]
             self._ready.extend((entry_id, fields, True) for entry_id, fields in entries)
             return
         now = time.monotonic()
