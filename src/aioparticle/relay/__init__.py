@@ -76,6 +76,8 @@ DEFAULT_MAXLEN = 100_000
 #: The first wait after a failed Redis command, and the longest.
 _RETRY_BASE = 0.05
 _RETRY_CAP = 2.0
+#: Events already read from the upstream stream appended in one round trip, at most.
+_APPEND_BATCH = 100
 #: Entries of its own a restarted consumer reads back per Redis command.
 _BATCH = 64
 
@@ -364,24 +366,23 @@ class EventRelay:
     async def _relay(self, stream: EventStream) -> None:
         # bare iteration: the stream reads only when asked, so while Redis is down the
         # socket is not read (backpressure), and every event read before a reconnect
-        # is appended before the reconnect's marker
+        # is appended before the reconnect's marker (a reconnect only happens once every
+        # frame read is taken). The frames already read come along in one round trip.
+        pending = stream._pending
         async for event in stream:
             if self._failure is not None:
                 raise self._failure
-            appended = await self._append(
-                {
-                    "kind": "event",
-                    "name": event.name,
-                    "data": event.data,
-                    "published_at": (
-                        "" if event.published_at is None else event.published_at.isoformat()
-                    ),
-                    "device_id": event.device_id or "",
-                    "raw": event.raw,
-                }
-            )
-            if appended:
-                self.relayed += 1
+            batch = [_entry_of(event)]
+            ended = False
+            while pending and len(batch) < _APPEND_BATCH:
+                try:
+                    batch.append(_entry_of(await stream.__anext__()))
+                except StopAsyncIteration:
+                    ended = True
+                    break
+            self.relayed += await self._append(*batch)
+            if ended:
+                break
         if self._failure is not None:
             raise self._failure
 
@@ -443,26 +444,41 @@ class EventRelay:
         )
         return added
 
-    async def _append(self, fields: dict[str, str]) -> bool:
-        """Append one entry with the next sequence number; `False` if it was dropped (Redis
-        down past `max_outage`). After an outage that dropped events, a `"dropped"` marker
-        goes first."""
+    async def _append(self, *entries: dict[str, str]) -> int:
+        """Append entries (in one round trip) with the next sequence numbers; how many were
+        appended: 0 if they were dropped (Redis down past `max_outage`). After an outage that
+        dropped events, a `"dropped"` marker goes first."""
         while True:
             if self._dropping and time.monotonic() < self._next_try:
-                return self._drop()
+                return self._drop(len(entries))
             try:
                 if self._dropped_in_outage:
                     await self._append_dropped()
-                fields["seq"] = str(self._sequence + 1)
-                await self._command(self._xadd(fields))
+                for n, fields in enumerate(entries, start=1):
+                    fields["seq"] = str(self._sequence + n)
+                if len(entries) == 1:
+                    await self._command(self._xadd(entries[0]))
+                else:
+                    await self._pipelined(entries)
             except _UnreachableError as exc:
                 if self._went_down(exc):
-                    return self._drop()
+                    return self._drop(len(entries))
                 await anyio.sleep(_delay(self._failures))
                 continue
-            self._sequence += 1
+            self._sequence += len(entries)
             self._back_up()
-            return True
+            return len(entries)
+
+    async def _pipelined(self, entries: tuple[dict[str, str], ...]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        try:
+            for fields in entries:
+                mapping: dict[Any, Any] = fields
+                pipe.xadd(self.key, mapping, maxlen=self.maxlen, approximate=True)
+            await self._command(pipe.execute())
+        finally:
+            with anyio.CancelScope(shield=True):  # its connection back to the pool
+                await pipe.reset()
 
     async def _append_dropped(self) -> None:
         assert self._down_since is not None
@@ -512,12 +528,13 @@ class EventRelay:
         self._next_try = now + _RETRY_CAP
         return True
 
-    def _drop(self) -> bool:
-        """Count one dropped entry (its sequence number is used up: consumers see a jump)."""
-        self._sequence += 1
-        self.dropped += 1
-        self._dropped_in_outage += 1
-        return False
+    def _drop(self, count: int) -> int:
+        """Count dropped entries (their sequence numbers are used up: consumers see a
+        jump)."""
+        self._sequence += count
+        self.dropped += count
+        self._dropped_in_outage += count
+        return 0
 
     def _back_up(self) -> None:
         if self._down_since is None:
@@ -582,6 +599,18 @@ class EventRelay:
             prefetch=prefetch,
             on_gap=on_gap,
         )
+
+
+def _entry_of(event: Event) -> dict[str, str]:
+    """The Redis Stream entry of one event (its `seq` is set when it is appended)."""
+    return {
+        "kind": "event",
+        "name": event.name,
+        "data": event.data,
+        "published_at": "" if event.published_at is None else event.published_at.isoformat(),
+        "device_id": event.device_id or "",
+        "raw": event.raw,
+    }
 
 
 def _delay(failures: int) -> float:
