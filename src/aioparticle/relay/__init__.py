@@ -261,6 +261,9 @@ class EventRelay:
         self._closed = False
         self._run_scope: anyio.CancelScope | None = None
         self._run_done = anyio.Event()
+        #: the reads of this relay's consumers in progress, cancelled by `aclose()`
+        self._reading: dict[anyio.CancelScope, None] = {}
+        self._idle = anyio.Event()
         #: events appended to the Redis Stream by `run()`
         self.relayed = 0
         #: events `run()` dropped because Redis stayed down longer than `max_outage`
@@ -287,13 +290,19 @@ class EventRelay:
 
     async def aclose(self) -> None:
         """End a running `run()` (its upstream stream closed, a `"stopped"` marker written)
-        and the consumers (each at its next event, within `block` seconds), then close the
+        and the reads of its consumers (each ends its loop at its next event), then close the
         Redis client if this relay created it (from a URL). Idempotent."""
         self._closed = True
         if self._run_scope is not None:
             self._run_scope.cancel()
             with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout + 1.0):
                 await self._run_done.wait()
+        if self._reading:
+            self._idle = anyio.Event()
+            for scope in self._reading:
+                scope.cancel()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout + 1.0):
+                await self._idle.wait()
         if self._owns_redis:
             with anyio.CancelScope(shield=True):
                 await self.redis.aclose()
@@ -552,7 +561,7 @@ class EventRelay:
         `RelayError` when Redis refuses it."""
         try:
             with anyio.fail_after(self.timeout + extra):
-                return await command
+                return await _isolated(command)
         except self._unreachable as exc:
             raise _UnreachableError(type(exc).__name__) from exc
         except self._redis_error as exc:
@@ -599,6 +608,25 @@ class EventRelay:
             prefetch=prefetch,
             on_gap=on_gap,
         )
+
+
+async def _isolated(command: Awaitable[Any]) -> Any:
+    """Await a redis-py command in a task of its own.
+
+    redis-py cleans up a cancelled command (returns its connection to the pool, or closes
+    it) with awaits of its own, written for asyncio's one-shot cancellation; inside an anyio
+    cancel scope every such await would be cancelled again and the connection leaked. Here
+    the command's task gets one cancellation, and its clean-up is waited for (shielded)."""
+    task = asyncio.ensure_future(command)
+    try:
+        return await task
+    finally:
+        if not task.done():
+            task.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([task])
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: never "exception was never retrieved"
 
 
 def _entry_of(event: Event) -> dict[str, str]:
@@ -693,7 +721,8 @@ class RelayConsumer:
     ) -> None:
         """Acknowledge the last event if the block ended without an exception."""
         try:
-            if exc is None and self.auto_ack and self._unacked is not None:
+            unacked = self.auto_ack and self._unacked is not None
+            if exc is None and unacked and not self.relay._closed:
                 await self.ack()
         finally:
             self._closed = True
@@ -716,10 +745,18 @@ class RelayConsumer:
     async def __anext__(self) -> Event:
         """The next event of the group for this consumer, waiting for one."""
         _require_asyncio("RelayConsumer")
+        try:
+            return await self._next()
+        except RelayError:
+            if self.relay._closed:  # closed between two Redis commands
+                raise StopAsyncIteration from None
+            raise
+
+    async def _next(self) -> Event:
+        if self._closed or self.relay._closed:  # the last event stays pending: redelivered
+            raise StopAsyncIteration
         if self.auto_ack and self._unacked is not None:
             await self.ack()
-        if self._closed or self.relay._closed:
-            raise StopAsyncIteration
         if not self._prepared:
             await self._create_group()
         while True:
@@ -728,9 +765,19 @@ class RelayConsumer:
                 event = await self._entry(entry_id, fields, redelivered)
                 if event is not None:
                     return event
-            if self.relay._closed:
+            relay = self.relay
+            if relay._closed:
                 raise StopAsyncIteration
-            await self._fetch()
+            with anyio.CancelScope() as scope:  # aclose() of the relay cancels the read
+                relay._reading[scope] = None
+                try:
+                    await self._fetch()
+                finally:
+                    del relay._reading[scope]
+                    if not relay._reading:
+                        relay._idle.set()
+            if scope.cancelled_caught:
+                raise StopAsyncIteration
 
     async def _entry(
         self, entry_id: str, fields: dict[str, str], redelivered: bool
@@ -839,6 +886,8 @@ class RelayConsumer:
         started: float | None = None
         failures = 0
         while True:
+            if relay._closed:  # its connections are closed: open none again
+                raise RelayError("this relay has been closed")
             try:
                 result = await relay._command(command(), extra=extra)
             except _UnreachableError as exc:
