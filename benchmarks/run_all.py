@@ -29,6 +29,7 @@ BENCHMARKS = (
     ("bench_get_variable.py", ()),
     ("bench_download.py", ()),
     ("bench_construction.py", ()),
+    ("bench_relay.py", ()),
 )
 
 
@@ -131,6 +132,23 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[tuple[str, str, s
             (
                 "  the first one in a process (imports httpcore, loads certificates)",
                 f"{construction['first_sdk_ms']:.0f} ms",
+                "",
+            )
+        )
+    relay = results.get("bench_relay.py")
+    if relay:
+        rows.append(
+            (
+                "relay: events/s, local cloud -> Redis -> consumer group",
+                f"{relay['throughput_events_per_s']:,.0f}",
+                "",
+            )
+        )
+        latency = relay["latency_ms"]
+        rows.append(
+            (
+                f"relay: end-to-end latency p50 / p99 at {relay['rate']:g}/s",
+                f"{latency['p50']:.1f} / {latency['p99']:.1f} ms",
                 "",
             )
         )

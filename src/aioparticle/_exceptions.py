@@ -8,6 +8,7 @@ ParticleError                          base of everything raised on purpose
 ├── MissingAccessTokenError            no token configured for an authenticated call
 ├── PageLimitError                     a listing went on past `max_pages` pages
 ├── PollTimeoutError (TimeoutError)    work the cloud finishes later did not finish in time
+├── RelayError                         the Redis event relay could not use Redis
 ├── APIError                           .message .method .path .request
 │   ├── APIConnectionError             no response (DNS, refused, reset, protocol error)
 │   │   │                              .may_have_reached_server
@@ -81,6 +82,7 @@ __all__ = [
     "PageLimitError",
     "PollTimeoutError",
     "RedirectError",
+    "RelayError",
     "ResponseTooLargeError",
     "SsoRequiredError",
     "StreamError",
@@ -259,6 +261,12 @@ class ResponseTooLargeError(APIError):
 
 class StreamError(ParticleError):
     """The event stream broke, or the server did not answer with an event stream."""
+
+
+class RelayError(ParticleError):
+    """The Redis event relay (`aioparticle.relay`) could not use Redis: Redis refused a
+    command (the key holds something else, a missing permission), or stayed unreachable
+    longer than the relay's `max_outage`."""
 
 
 class APIStatusError(APIError):

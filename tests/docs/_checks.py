@@ -12,7 +12,11 @@ The cloud is a fresh `LocalCloud` seeded with the demo fleet (`seed_demo`), and
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,6 +31,7 @@ __all__ = [
     "firmware_files",
     "product_backend",
     "quarantined_device",
+    "redis_server",
     "report_ready",
     "stripe_key",
 ]
@@ -75,6 +80,33 @@ def product_backend(cloud: LocalCloud) -> None:
     cloud.add_oauth_client(BACKEND_CLIENT_ID, BACKEND_CLIENT_SECRET, product=4567)
     os.environ["PARTICLE_CLIENT_ID"] = BACKEND_CLIENT_ID
     os.environ["PARTICLE_CLIENT_SECRET"] = BACKEND_CLIENT_SECRET
+
+
+#: the redis-server the samples share (started by the first that asks, stopped at exit)
+_REDIS: list[str] = []
+
+
+def redis_server(cloud: LocalCloud) -> None:
+    """A `redis-server` on 127.0.0.1 (one for the whole run, nothing saved to disk), given to
+    the sample as `REDIS_URL`."""
+    if not _REDIS:
+        from tests.integration._redis import start_redis, stop_redis
+
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("this sample needs redis-server (apt-get install redis-server)")
+        directory = tempfile.TemporaryDirectory(prefix="aioparticle-samples-redis-")
+        started = start_redis(directory.name)
+        if started is None:
+            raise RuntimeError("redis-server did not start")
+        process, port = started
+
+        def stop(process: subprocess.Popen[bytes] = process) -> None:
+            stop_redis(process)
+            directory.cleanup()
+
+        atexit.register(stop)
+        _REDIS.append(f"redis://127.0.0.1:{port}/0")
+    os.environ["REDIS_URL"] = _REDIS[0]
 
 
 # ---------------------------------------------------------------------- checks

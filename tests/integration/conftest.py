@@ -21,6 +21,7 @@ import pytest
 from aioparticle import ParticleClient
 from aioparticle.testing import FakeDevice, FakeProduct, LocalCloud
 from tests.conftest import TEST_TRANSPORT
+from tests.integration._redis import RedisServer
 
 #: The product the `fleet` fixture creates (its id and slug both address it).
 PRODUCT_ID = 4242
@@ -116,6 +117,27 @@ def _counter() -> Callable[[], int]:
         return count
 
     return read
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A `redis-server` of its own per test module on a free port of 127.0.0.1, nothing saved
+    to disk (`tests/integration/_redis.py`; tests using it skip without the binary)."""
+    server = RedisServer()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A `redis-server` of the test's own, which it may stop and start again."""
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture

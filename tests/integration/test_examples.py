@@ -163,6 +163,21 @@ def test_fleet_read_reads_a_variable_over_a_product_with_progress() -> None:
     assert re.search(r"^  sensor-09 +error +UnknownVariableError$", out, re.M), out
 
 
+@pytest.mark.slow
+def test_relay_workers_share_a_group_and_claim_what_a_stopped_worker_left() -> None:
+    out = run_example("relay_workers.py", "--events", "5")
+
+    assert "No PARTICLE_ACCESS_TOKEN: the local Particle Cloud at http://127.0.0.1:" in out
+    taken = re.search(r"^  worker-2: took #(\d+) (job-\d), stops$", out, re.M)
+    assert taken, out
+    sequence, job = taken.groups()
+    # worker-1 processed every job once, the one worker-2 left pending last, redelivered
+    done = re.findall(r"^  worker-1: #(\d+) job (job-\d)( \(redelivered\))?$", out, re.M)
+    assert sorted(found for _, found, _ in done) == [f"job-{n}" for n in range(1, 6)], out
+    assert done[-1] == (sequence, job, " (redelivered)"), out
+    assert "Done: 5 events relayed; every one processed (5 of 5)" in out
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 @pytest.mark.slow
 def test_every_example_explains_itself_with_help(script: str) -> None:

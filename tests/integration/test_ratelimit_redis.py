@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -32,86 +28,15 @@ from aioparticle import (
     _retry,
 )
 from aioparticle.ratelimit_redis import RedisRateLimit, RedisRateLimitError
+from tests.integration._redis import free_port, needs_redis
 from tests.integration.conftest import Fleet
 
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.skipif(
-        shutil.which("redis-server") is None,
-        reason="the redis-server binary is not installed (apt-get install redis-server)",
-    ),
-]
+pytestmark = [pytest.mark.anyio, needs_redis]
 
 #: where this aioparticle is imported from, for the second process
 SRC = str(Path(aioparticle.__file__).resolve().parents[1])
 #: redis-py's asyncio client runs on asyncio only; trio is tested for its refusal
 asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def start_redis(directory: str) -> tuple[subprocess.Popen[bytes], int] | None:
-    """A `redis-server` on a free port of 127.0.0.1 answering PING, or `None` if it exited
-    (another process, e.g. a pytest-xdist worker, took the port between the pick and its bind)."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed command line
-        [  # noqa: S607 - redis-server as found on PATH (skipped when it is not)
-            "redis-server",
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", directory,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while not answers_ping(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_redis(process)
-            return None
-        time.sleep(0.05)
-    return process, port
-
-
-def stop_redis(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A `redis-server` of its own on a free port of 127.0.0.1, nothing saved to disk."""
-    with tempfile.TemporaryDirectory(prefix="aioparticle-redis-") as directory:
-        for _ in range(3):
-            started = start_redis(directory)
-            if started is not None:
-                break
-        else:
-            pytest.fail("redis-server did not start (three free ports tried)")
-        process, port = started
-        try:
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            stop_redis(process)
 
 
 @pytest.fixture(autouse=True)
