@@ -27,15 +27,18 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
+import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
 
 import aioparticle
-from aioparticle import InvalidArgumentError, ParticleClient
+from aioparticle import Event, InvalidArgumentError, ParticleClient
 from tests.conftest import TOKEN
 
 if TYPE_CHECKING:
@@ -344,3 +347,49 @@ def sse(*names: str, data: str = '{"data":"1","coreid":"d1"}') -> httpx.Response
     """An event-stream answer: a greeting, then one frame per name with the same data."""
     body = ":ok\n\n" + "".join(f"event: {name}\ndata: {data}\n\n" for name in names)
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)
+
+
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """A fake monotonic clock that every patched sleep advances; the sleeps are recorded
+    (reconnect and budget waits are taken, not slept)."""
+    now = [1_000_000.0]
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+        await anyio.lowlevel.checkpoint()
+
+    fake_time = SimpleNamespace(monotonic=lambda: now[0])
+    monkeypatch.setattr(aioparticle._retry, "sleep", sleep)
+    # the modules' own `time`, not the `time` module itself (the event loop keeps real time)
+    monkeypatch.setattr(aioparticle._budget, "time", fake_time)
+    monkeypatch.setattr(aioparticle._stream, "time", fake_time)
+    return waited
+
+
+def answers(*responses: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
+    """A respx side effect giving `responses` in turn, then a stream that ends at once."""
+    queue = list(responses)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if not queue:
+            return sse()
+        item = queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    return answer
+
+
+async def take(client: ParticleClient, count: int, **options: Any) -> list[Event]:
+    """The first `count` events of the account's stream (`options` for `events.stream`)."""
+    got: list[Event] = []
+    with anyio.fail_after(10):
+        async with client.events.stream(device="mine", **options) as stream:
+            async for event in stream:
+                got.append(event)
+                if len(got) == count:
+                    break
+    return got

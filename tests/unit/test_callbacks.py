@@ -6,8 +6,6 @@ stream."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -25,12 +23,9 @@ from aioparticle import (
     ParticleClient,
     PasswordLogin,
     Reconnect,
-    _budget,
-    _retry,
-    _stream,
 )
 from tests.conftest import API, TOKEN
-from tests.unit._wire import expect_invalid, expect_invalid_now, sse
+from tests.unit._wire import answers, expect_invalid, expect_invalid_now, fake_clock, sse, take
 
 pytestmark = pytest.mark.anyio
 
@@ -40,39 +35,7 @@ PATH = "/v1/devices/events"
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Reconnect waits recorded, not slept, on a fake monotonic clock."""
-    now = [1_000_000.0]
-    waited: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waited.append(seconds)
-        now[0] += seconds
-        await anyio.lowlevel.checkpoint()
-
-    fake_time = SimpleNamespace(monotonic=lambda: now[0])
-    monkeypatch.setattr(_retry, "sleep", sleep)
-    monkeypatch.setattr(_budget, "time", fake_time)
-    monkeypatch.setattr(_stream, "time", fake_time)
-    return waited
-
-
-def answers(*responses: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
-    queue = list(responses)
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return queue.pop(0) if queue else sse()
-
-    return answer
-
-
-async def take(client: ParticleClient, count: int, **options: Any) -> list[Event]:
-    got: list[Event] = []
-    with anyio.fail_after(10):
-        async with client.events.stream(device="mine", **options) as stream:
-            async for event in stream:
-                got.append(event)
-                if len(got) == count:
-                    break
-    return got
+    return fake_clock(monkeypatch)
 
 
 # --------------------------------------------------------------------------- on_reconnect

@@ -5,8 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import warnings
-from collections.abc import Callable
-from types import SimpleNamespace
 
 import anyio.lowlevel
 import httpx
@@ -22,12 +20,11 @@ from aioparticle import (
     Reconnect,
     StreamError,
     _budget,
-    _retry,
     _stream,
 )
 from aioparticle._budget import RATE_LIMIT_PENALTY
 from tests.conftest import API, TOKEN
-from tests.unit._wire import sse
+from tests.unit._wire import answers, fake_clock, sse, take
 
 pytestmark = pytest.mark.anyio
 
@@ -41,46 +38,7 @@ def html() -> httpx.Response:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """A fake monotonic clock that every patched sleep advances; the sleeps are recorded."""
-    now = [1_000_000.0]
-    waited: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waited.append(seconds)
-        now[0] += seconds
-        await anyio.lowlevel.checkpoint()
-
-    fake_time = SimpleNamespace(monotonic=lambda: now[0])
-    monkeypatch.setattr(_retry, "sleep", sleep)
-    # the modules' own `time`, not the `time` module itself (the event loop keeps real time)
-    monkeypatch.setattr(_budget, "time", fake_time)
-    monkeypatch.setattr(_stream, "time", fake_time)
-    return waited
-
-
-def answers(*responses: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
-    """A respx side effect giving `responses` in turn, then a stream that ends at once."""
-    queue = list(responses)
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        if not queue:
-            return sse()
-        item = queue.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-    return answer
-
-
-async def take(client: ParticleClient, count: int, **options: object) -> list[Event]:
-    got: list[Event] = []
-    with anyio.fail_after(10):
-        async with client.events.stream(device="mine", **options) as stream:  # type: ignore[arg-type]
-            async for event in stream:
-                got.append(event)
-                if len(got) == count:
-                    break
-    return got
+    return fake_clock(monkeypatch)
 
 
 @pytest.mark.slow
